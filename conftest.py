@@ -1,0 +1,8 @@
+"""Settings for the test run, applied before Django reads its settings."""
+
+import os
+import tempfile
+
+os.environ.setdefault("HEEDFUL_VAR_DIR", tempfile.mkdtemp(prefix="heedful-test-"))
+os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-for-django-checks")
+os.environ["HEEDFUL_TASKS_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"

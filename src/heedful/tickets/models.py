@@ -1,0 +1,290 @@
+"""Tickets, their messages and attachments, tags, and the append-only event log.
+
+Nothing here writes business state on its own: every change goes through
+heedful.tickets.actions, which also records one TicketEvent per change.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending customer"
+    ON_HOLD = "on_hold", "On hold"
+    SOLVED = "solved", "Solved"
+    CLOSED = "closed", "Closed"
+
+
+UNSOLVED_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
+SOLVED_STATUSES = (Status.SOLVED, Status.CLOSED)
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    WEB = "web", "Web form"
+    PORTAL = "portal", "Customer portal"
+    API = "api", "API"
+    TWITTER = "twitter", "Twitter"
+    PHONE = "phone", "Phone"
+    AGENT = "agent", "Created by an agent"
+
+
+class Sequence(models.Model):
+    """Named counters (e.g. ticket numbers), incremented atomically inside a transaction."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+class Tag(models.Model):
+    name = models.SlugField(max_length=50, unique=True, allow_unicode=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    number = models.PositiveBigIntegerField(unique=True, editable=False)
+    subject = models.CharField(max_length=300)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.NORMAL)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB)
+    requester = models.ForeignKey(
+        "customers.Contact", on_delete=models.PROTECT, related_name="tickets"
+    )
+    organization = models.ForeignKey(
+        "customers.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    tags: models.ManyToManyField[Tag, TicketTag] = models.ManyToManyField(
+        Tag, through="TicketTag", blank=True, related_name="tickets"
+    )
+    # Staff looped into the ticket (light agents from other departments, R11).
+    collaborators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="looped_tickets"
+    )
+    custom_fields = models.JSONField(default=dict, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Denormalised timestamps, kept by the actions in the same transaction as the change.
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    last_customer_message_at = models.DateTimeField(null=True, blank=True)
+    last_agent_message_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    reopened_count = models.PositiveIntegerField(default=0)
+    # When the customer started waiting for us; None while nobody waits on us.
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    message_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # One index per inbox view and sort, so every list is an index range scan.
+            models.Index(
+                fields=["status", "waiting_since", "id"], name="ticket_status_waiting_idx"
+            ),
+            models.Index(fields=["status", "created_at", "id"], name="ticket_status_created_idx"),
+            models.Index(fields=["status", "updated_at", "id"], name="ticket_status_updated_idx"),
+            models.Index(
+                fields=["assignee", "status", "waiting_since", "id"], name="ticket_assignee_idx"
+            ),
+            models.Index(fields=["team", "status", "waiting_since", "id"], name="ticket_team_idx"),
+            models.Index(fields=["organization", "created_at"], name="ticket_organization_idx"),
+            models.Index(fields=["requester", "created_at"], name="ticket_requester_idx"),
+            models.Index(fields=["solved_at"], name="ticket_solved_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.subject}"
+
+    @property
+    def ref(self) -> str:
+        return format_ref(self.number)
+
+    @property
+    def is_solved(self) -> bool:
+        return self.status in SOLVED_STATUSES
+
+
+def format_ref(number: int) -> str:
+    return f"{settings.TICKET_REF_PREFIX}-{number}"
+
+
+def parse_ref(ref: str) -> int | None:
+    """``"HD-1042"`` (any case, or just ``"1042"``) -> 1042; None when it is not a ref."""
+    text = ref.strip().upper()
+    prefix = f"{settings.TICKET_REF_PREFIX}-"
+    if text.startswith(prefix):
+        text = text[len(prefix) :]
+    return int(text) if text.isdigit() and len(text) < 18 else None
+
+
+class TicketTag(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "tag"], name="tickettag_unique")]
+        indexes = [models.Index(fields=["tag", "ticket"], name="tickettag_tag_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}:{self.tag_id}"
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", "From the customer"
+    OUTBOUND = "outbound", "From us"
+
+
+class Message(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    # False for internal notes, which customers never see.
+    is_public = models.BooleanField(default=True)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_contact = models.ForeignKey(
+        "customers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body_text = models.TextField()
+    body_html = models.TextField(help_text="Sanitized HTML, safe to display.")
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB)
+    # The message's id on its channel (an email Message-ID, a tweet id), for de-duplication.
+    external_id = models.CharField(max_length=300, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="message_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.body_text[:40]}"
+
+    @property
+    def author_name(self) -> str:
+        if self.author_user is not None:
+            return self.author_user.display_name
+        if self.author_contact is not None:
+            return self.author_contact.name
+        return "Unknown"
+
+
+class Attachment(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Ticket created"
+    MESSAGE_ADDED = "message_added", "Message added"
+    STATUS_CHANGED = "status_changed", "Status changed"
+    PRIORITY_CHANGED = "priority_changed", "Priority changed"
+    ASSIGNEE_CHANGED = "assignee_changed", "Assignee changed"
+    TEAM_CHANGED = "team_changed", "Team changed"
+    TAG_ADDED = "tag_added", "Tag added"
+    TAG_REMOVED = "tag_removed", "Tag removed"
+    FIELD_CHANGED = "field_changed", "Field changed"
+    SUBJECT_CHANGED = "subject_changed", "Subject changed"
+    COLLABORATOR_ADDED = "collaborator_added", "Looped in"
+
+
+class AppendOnlyQuerySet(models.QuerySet["TicketEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("The ticket event log is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("The ticket event log is append-only")
+
+
+class TicketEvent(models.Model):
+    """One row per change to a ticket; never updated or deleted (R6)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_contact = models.ForeignKey(
+        "customers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    field = models.CharField(max_length=100, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[AppendOnlyQuerySet] = AppendOnlyQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["ticket", "created_at", "id"], name="event_ticket_idx"),
+            models.Index(fields=["kind", "created_at"], name="event_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("The ticket event log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("The ticket event log is append-only")
+
+    @property
+    def actor_name(self) -> str:
+        if self.actor_user is not None:
+            return self.actor_user.display_name
+        if self.actor_contact is not None:
+            return self.actor_contact.name
+        return "System"

@@ -1,0 +1,111 @@
+"""The named people of every test (DESIGN.md §4) and small builders.
+
+alice  agent in Support          bob   agent, alice's teammate
+carol  light agent from Finance  dave  customer of Acme
+erin   customer of Globex, who must never see Acme's data
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from heedful.accounts.actions import do_create_team, do_create_user
+from heedful.accounts.models import Role, Team, TeamKind, User
+from heedful.customers.models import Contact, Organization
+from heedful.tickets.actions import do_create_ticket
+from heedful.tickets.models import Ticket
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _locmem_email(settings: Any) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox = []
+
+
+@pytest.fixture
+def support(db: None) -> Team:
+    return do_create_team("Support")
+
+
+@pytest.fixture
+def finance(db: None) -> Team:
+    return do_create_team("Finance", kind=TeamKind.DEPARTMENT)
+
+
+@pytest.fixture
+def alice(support: Team) -> User:
+    return do_create_user(
+        "alice", role=Role.AGENT, first_name="Alice", email="alice@heedful.test",
+        password=PASSWORD, teams=(support,),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def bob(support: Team) -> User:
+    return do_create_user(
+        "bob", role=Role.AGENT, first_name="Bob", email="bob@heedful.test",
+        password=PASSWORD, teams=(support,),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def carol(finance: Team) -> User:
+    return do_create_user(
+        "carol", role=Role.LIGHT_AGENT, first_name="Carol", email="carol@heedful.test",
+        password=PASSWORD, teams=(finance,),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def acme(db: None) -> Organization:
+    return Organization.objects.create(name="Acme", domains=["acme.test"], plan="enterprise")
+
+
+@pytest.fixture
+def globex(db: None) -> Organization:
+    return Organization.objects.create(name="Globex", domains=["globex.test"], plan="starter")
+
+
+@pytest.fixture
+def dave(acme: Organization) -> Contact:
+    user = do_create_user("dave", role=Role.CUSTOMER, email="dave@acme.test", password=PASSWORD)
+    return Contact.objects.create(
+        name="Dave Doe", email="dave@acme.test", organization=acme, user=user
+    )
+
+
+@pytest.fixture
+def erin(globex: Organization) -> Contact:
+    user = do_create_user("erin", role=Role.CUSTOMER, email="erin@globex.test", password=PASSWORD)
+    return Contact.objects.create(
+        name="Erin Example", email="erin@globex.test", organization=globex, user=user
+    )
+
+
+@pytest.fixture
+def make_ticket(dave: Contact) -> Callable[..., Ticket]:
+    def make(**kwargs: Any) -> Ticket:
+        kwargs.setdefault("actor", kwargs.get("requester", dave))
+        kwargs.setdefault("requester", dave)
+        kwargs.setdefault("subject", "My invoice is wrong")
+        kwargs.setdefault("body_text", "I was charged twice this month.")
+        return do_create_ticket(**kwargs)
+
+    return make
+
+
+@pytest.fixture
+def acme_ticket(make_ticket: Callable[..., Ticket]) -> Ticket:
+    return make_ticket()
+
+
+def login(client: Client, user: User) -> Client:
+    client.force_login(user)
+    return client
