@@ -6,3 +6,4 @@ import tempfile
 os.environ.setdefault("HEEDFUL_VAR_DIR", tempfile.mkdtemp(prefix="heedful-test-"))
 os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-for-django-checks")
 os.environ["HEEDFUL_TASKS_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
+os.environ.setdefault("HEEDFUL_TEST_DATABASE", f"test_heedful_{os.getpid()}")

@@ -106,7 +106,12 @@ def _database() -> dict[str, Any]:
             ),
         }
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    elif engine != "django.db.backends.postgresql":
+    elif engine == "django.db.backends.postgresql":
+        # Lets concurrent test runs each create their own throw-away database.
+        test_name = env_str("HEEDFUL_TEST_DATABASE", "")
+        if test_name:
+            config["TEST"] = {"NAME": test_name}
+    else:
         raise ConfigError(
             f"DATABASE_URL: only sqlite:// and postgres:// are supported, got {url!r}"
         )
