@@ -29,7 +29,6 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/heedful migrate
 	$(BIN)/heedful demo
-	@cat $(HEEDFUL_VAR_DIR)/demo-logins.txt
 	$(BIN)/heedful serve --with-worker
 
 ## make test: every check, on SQLite and PostgreSQL, plus browser tests.

@@ -333,11 +333,18 @@ def do_change_status(
     ticket.save(update_fields=[*set(fields), "updated_at"])
 
 
-def _change_field(ticket: Ticket, field: str, value: Any, kind: EventKind, actor: User) -> bool:
+def _change_field(
+    ticket: Ticket,
+    field: str,
+    value: Any,
+    kind: EventKind,
+    actor: User,
+    at: datetime | None = None,
+) -> bool:
     before = getattr(ticket, field)
     if before == value:
         return False
-    at = timezone.now()
+    at = at or timezone.now()
     setattr(ticket, field, value)
     ticket.updated_at = at
     ticket.save(update_fields=[field, "updated_at"])
@@ -363,12 +370,15 @@ def do_change_subject(ticket: Ticket, subject: str, *, actor: User) -> None:
 
 
 @transaction.atomic
-def do_assign_ticket(ticket: Ticket, assignee: User | None, *, actor: User) -> None:
+def do_assign_ticket(
+    ticket: Ticket, assignee: User | None, *, actor: User, at: datetime | None = None
+) -> None:
+    """``at`` backdates the change (imports and demo data); otherwise it is now."""
     check_full_agent(actor, "assign tickets")
     if assignee is not None and not assignee.is_full_agent:
         raise ActionError("Tickets can only be assigned to full agents.", field="assignee")
     new_id = assignee.pk if assignee else None
-    changed = _change_field(ticket, "assignee_id", new_id, EventKind.ASSIGNEE_CHANGED, actor)
+    changed = _change_field(ticket, "assignee_id", new_id, EventKind.ASSIGNEE_CHANGED, actor, at=at)
     if changed and assignee is not None and assignee.pk != actor.pk:
         text = f"{actor.display_name} assigned {ticket.ref} to you"
         _notify(assignee, NotificationKind.ASSIGNED, ticket, actor=actor, text=text)
