@@ -7,6 +7,7 @@ heedful demo         load demo data from ../shared/data (or a small built-in set
 heedful createadmin  create an administrator
 heedful check        check configuration, database and pending migrations
 heedful manage ...   any Django management command
+heedful bench ...    generate data at scale, run the benchmarks (docs/performance.md)
 """
 
 from __future__ import annotations
@@ -162,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)
+
+    from heedful.bench.cli import add_bench_parser
+
+    add_bench_parser(sub, _setup_django)
     return parser
 
 
