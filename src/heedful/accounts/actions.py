@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
-from heedful.accounts.models import Role, Team, TeamKind, User
+from heedful.accounts.models import Notification, Role, Team, TeamKind, User
 from heedful.lib.errors import ActionError
 
 
@@ -56,3 +57,11 @@ def do_create_team(
     if Team.objects.filter(name=name).exists():
         raise ActionError(f"A team named {name!r} exists.", field="name")
     return Team.objects.create(name=name, kind=kind, lead=lead)
+
+
+@transaction.atomic
+def do_mark_notifications_read(user: User) -> int:
+    """Mark every unread notification of ``user`` read; returns how many changed."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -12,7 +12,7 @@ import binascii
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -128,13 +128,27 @@ def encode_cursor(value: datetime | None, pk: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# Cursors come from the address bar: anything a database column cannot hold is refused
+# here rather than overflowing inside the database driver.
+_MAX_CURSOR_LENGTH = 200
+_MAX_PK = 2**63 - 1
+
+
 def decode_cursor(cursor: str) -> tuple[datetime | None, int]:
+    if len(cursor) > _MAX_CURSOR_LENGTH:
+        raise BadInboxQuery("bad page cursor")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, pk = json.loads(raw)
-        return (datetime.fromisoformat(value) if value else None), int(pk)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        when = datetime.fromisoformat(value) if value else None
+        if when is not None:
+            when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+        pk = int(pk)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
         raise BadInboxQuery("bad page cursor") from None
+    if not 0 <= pk <= _MAX_PK:
+        raise BadInboxQuery("bad page cursor")
+    return when, pk
 
 
 def _seek(tickets: QuerySet[Ticket], column: str, ascending: bool, cursor: str) -> QuerySet[Ticket]:
@@ -148,6 +162,13 @@ def _seek(tickets: QuerySet[Ticket], column: str, ascending: bool, cursor: str) 
         | Q(**{column: value, f"id__{id_after}": pk})
         | Q(**{f"{column}__isnull": True})
     )
+
+
+def count_view(user: User, view: str) -> tuple[int, bool]:
+    """How many tickets a view holds, counted up to the cap: (count, count_is_capped)."""
+    limit = settings.INBOX_COUNT_LIMIT
+    count = _view_queryset(user, view).order_by()[: limit + 1].count()
+    return min(count, limit), count > limit
 
 
 def inbox_page(user: User, query: InboxQuery) -> InboxPage:

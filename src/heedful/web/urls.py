@@ -1,12 +1,31 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.generic import RedirectView
 
-from heedful.web import views
+from heedful.web.views import customers, home, inbox, notifications, search, tickets
 
 app_name = "web"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="web/login.html"),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
+    path("inbox/", RedirectView.as_view(pattern_name="web:inbox", url=None), {"view": "open"}),
+    path("inbox/bulk/", inbox.bulk, name="bulk"),
+    path("inbox/<str:view>/", inbox.inbox, name="inbox"),
+    path("tickets/<str:ref>/", tickets.ticket_detail, name="ticket"),
+    path("tickets/<str:ref>/reply/", tickets.reply, name="reply"),
+    path("tickets/<str:ref>/note/", tickets.note, name="note"),
+    path("tickets/<str:ref>/update/", tickets.update_ticket, name="update_ticket"),
+    path("tickets/<str:ref>/loop-in/", tickets.loop_in, name="loop_in"),
+    path("attachments/<uuid:public_id>/", tickets.attachment, name="attachment"),
+    path("contacts/<uuid:public_id>/", customers.contact, name="contact"),
+    path("organizations/<uuid:public_id>/", customers.organization, name="organization"),
+    path("search/", search.search, name="search"),
+    path("notifications/", notifications.notifications, name="notifications"),
+    path("notifications/read/", notifications.mark_all_read, name="notifications_read"),
 ]

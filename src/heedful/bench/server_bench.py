@@ -1,0 +1,123 @@
+"""The running stack: memory of ``heedful serve`` and the worker after warm-up, and the
+throughput of the inbox page served by Granian under load from a separate process."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from heedful.bench.context import Context
+from heedful.bench.fixtures import Fixtures, session_cookie
+from heedful.bench.inbox_bench import inbox_url
+from heedful.bench.procs import (
+    command_line,
+    free_port,
+    get,
+    process_tree,
+    rss_mb,
+    start,
+    stop,
+    wait_for_port,
+)
+from heedful.bench.tasks import noop
+from heedful.bench.timing import BenchResult
+
+TARGET_RSS_MB = 300.0
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('{"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, ' ..
+    '"p99_us": %d, "errors": %d, "status_errors": %d, "timeouts": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), e.connect + e.read + e.write + e.status + e.timeout, e.status,
+    e.timeout))
+end
+"""
+
+
+def _warm_up(base: str, cookie: str, fixtures: Fixtures, rounds: int = 3) -> None:
+    paths = ["/login/", "/", inbox_url("open") or "/", f"/tickets/{fixtures.long_ticket.ref}/"]
+    for _ in range(rounds):
+        for path in paths:
+            get(base + path, cookie)
+
+
+def _value(ctx: Context, name: str, **extra: object) -> None:
+    result = BenchResult(name, ctx.backend, ctx.n)
+    result.extra.update(extra)
+    ctx.report(result)
+
+
+def bench_memory(ctx: Context, fixtures: Fixtures) -> None:
+    port = free_port()
+    server = start("serve", "--port", str(port), "--with-worker")
+    try:
+        wait_for_port(port, server)
+        _warm_up(f"http://127.0.0.1:{port}", session_cookie(fixtures.agent), fixtures)
+        for _ in range(20):
+            noop.enqueue()
+        time.sleep(3)
+        pids = process_tree(server.pid)
+        worker_roots = [p for p in pids if command_line(p).rstrip().endswith(" worker")]
+        worker = {p for root in worker_roots for p in process_tree(root)}
+        total = sum(rss_mb(p) for p in pids)
+        worker_mb = sum(rss_mb(p) for p in worker)
+    finally:
+        stop(server)
+    limit = {"target_rss_mb": TARGET_RSS_MB}
+    _value(
+        ctx, "memory.serve", rss_mb=round(total - worker_mb, 1), processes=len(pids) - len(worker)
+    )
+    _value(ctx, "memory.worker", rss_mb=round(worker_mb, 1), processes=len(worker))
+    _value(ctx, "memory.stack", rss_mb=round(total, 1), processes=len(pids), **limit)
+
+
+def _load(url: str, cookie: str, seconds: int, connections: int) -> dict[str, int]:
+    wrk = shutil.which("wrk")
+    if wrk:
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(WRK_SCRIPT)
+        command = [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "-s", script.name,
+                   "-H", f"Cookie: {cookie}", url]  # fmt: skip
+    else:
+        command = [sys.executable, "-m", "heedful.bench.loadgen", url, "--duration",
+                   str(seconds), "--connections", str(connections), "--cookie", cookie]  # fmt: skip
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if wrk:
+        Path(script.name).unlink()
+    line = next(line for line in output.splitlines() if line.startswith("{"))
+    data: dict[str, int] = json.loads(line)
+    data["tool"] = 1 if wrk else 0
+    return data
+
+
+def bench_http_load(ctx: Context, fixtures: Fixtures) -> None:
+    path = inbox_url("open") or "/"
+    seconds = 3 if ctx.smoke else 15
+    for workers in (1, 2):
+        port = free_port()
+        server = start("serve", "--port", str(port), "--workers", str(workers))
+        try:
+            wait_for_port(port, server)
+            cookie = session_cookie(fixtures.agent)
+            _warm_up(f"http://127.0.0.1:{port}", cookie, fixtures)
+            data = _load(f"http://127.0.0.1:{port}{path}", cookie, seconds, 16)
+        finally:
+            stop(server)
+        result = BenchResult(f"http.load.{path.strip('/').replace('/', '.') or 'home'}.{workers}w",
+                             ctx.backend, ctx.n)  # fmt: skip
+        result.p50_ms, result.p95_ms, result.p99_ms = (
+            data[k] / 1000 for k in ("p50_us", "p95_us", "p99_us")
+        )
+        result.extra.update(
+            path=path, server_workers=workers, connections=16, seconds=seconds,
+            requests_per_s=round(data["requests"] / (data["duration_us"] / 1e6), 1),
+            errors=data["errors"], tool="wrk" if data["tool"] else "heedful.bench.loadgen",
+            note="API create is not measurable yet: the REST API does not exist",
+        )  # fmt: skip
+        ctx.report(result)

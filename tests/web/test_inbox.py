@@ -1,0 +1,210 @@
+"""Inbox lists: constant query count, keyset pages, every filter and sort."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from heedful.accounts.models import Team, User
+from heedful.customers.models import Contact
+from heedful.tickets import actions
+from heedful.tickets.models import Status, Ticket
+from heedful.web.views import inbox as inbox_views
+
+START = timezone.now() - timedelta(days=30)
+
+
+@pytest.fixture
+def agent(client: Client, alice: User) -> Client:
+    client.force_login(alice)
+    return client
+
+
+def refs(response: Any) -> list[str]:
+    assert response.status_code == 200
+    return [t.ref for t in response.context["page"].tickets]
+
+
+def make_many(make_ticket: Callable[..., Ticket], count: int, **kwargs: Any) -> list[Ticket]:
+    """Tickets created one hour apart, oldest first."""
+    return [
+        make_ticket(subject=f"Ticket {i}", created_at=START + timedelta(hours=i), **kwargs)
+        for i in range(count)
+    ]
+
+
+@pytest.mark.parametrize("count", [5, 30])
+def test_it_lists_with_a_constant_number_of_queries(
+    agent: Client,
+    make_ticket: Callable[..., Ticket],
+    alice: User,
+    support: Team,
+    count: int,
+    django_assert_num_queries: Any,
+) -> None:
+    for i in range(count):
+        make_ticket(subject=f"Ticket {i}", assignee=alice, team=support, tags=[f"t{i}", "vip"])
+    # session, user, capped count, rows, tags, teams, agents; then the frame: unread
+    # notifications and five sidebar counts (one more to read alice's teams).
+    with django_assert_num_queries(14):
+        response = agent.get("/inbox/open/")
+    assert len(refs(response)) == count
+    assert response.context["page"].tickets[0].tags.all()[0].name in ("vip", "t0")
+
+
+def test_it_walks_every_ticket_exactly_once_across_pages(
+    agent: Client, make_ticket: Callable[..., Ticket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbox_views, "INBOX_PAGE_SIZE", 4)
+    tickets = make_many(make_ticket, 10)
+    for sort, expected in [
+        ("waiting", tickets),
+        ("oldest", tickets),
+        ("newest", tickets[::-1]),
+    ]:
+        seen: list[str] = []
+        url = f"/inbox/open/?sort={sort}"
+        pages = 0
+        while url:
+            response = agent.get(url)
+            seen += refs(response)
+            url = response.context["next_url"]
+            pages += 1
+        assert seen == [t.ref for t in expected], sort
+        assert pages == 3
+
+
+def test_it_pages_past_tickets_nobody_waits_on(
+    agent: Client, make_ticket: Callable[..., Ticket], alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbox_views, "INBOX_PAGE_SIZE", 2)
+    tickets = make_many(make_ticket, 5)
+    # Replying stops the wait: these two sort last (NULL waiting_since), by id.
+    for ticket in (tickets[0], tickets[3]):
+        actions.do_add_message(ticket, author=alice, body_text="On it")
+    expected = [tickets[1], tickets[2], tickets[4], tickets[0], tickets[3]]
+    seen: list[str] = []
+    url = "/inbox/open/?sort=waiting"
+    while url:
+        response = agent.get(url)
+        seen += refs(response)
+        url = response.context["next_url"]
+    assert seen == [t.ref for t in expected]
+
+
+def test_it_sorts_by_recent_update(
+    agent: Client, make_ticket: Callable[..., Ticket], alice: User
+) -> None:
+    first, second, third = make_many(make_ticket, 3)
+    actions.do_change_priority(first, "high", actor=alice)
+    assert refs(agent.get("/inbox/open/?sort=updated")) == [first.ref, third.ref, second.ref]
+
+
+def test_it_shows_each_view(
+    agent: Client, make_ticket: Callable[..., Ticket], alice: User, bob: User, finance: Team
+) -> None:
+    mine, bobs, unassigned, pending, solved, other_team = make_many(make_ticket, 6)
+    actions.do_assign_ticket(mine, alice, actor=alice)
+    actions.do_assign_ticket(bobs, bob, actor=alice)
+    actions.do_change_status(pending, Status.PENDING, actor=alice)
+    actions.do_change_status(solved, Status.SOLVED, actor=alice)
+    actions.do_change_team(other_team, finance, actor=alice)
+    support = alice.teams.get()
+    actions.do_change_team(mine, support, actor=alice)
+    assert refs(agent.get("/inbox/mine/")) == [mine.ref]
+    # Pending tickets wait on the customer, not on us: they sort after those waiting on us.
+    assert refs(agent.get("/inbox/unassigned/")) == [unassigned.ref, other_team.ref, pending.ref]
+    assert refs(agent.get("/inbox/team/")) == [mine.ref]
+    assert refs(agent.get("/inbox/pending/")) == [pending.ref]
+    assert refs(agent.get("/inbox/solved/")) == [solved.ref]
+    open_refs = [mine.ref, bobs.ref, unassigned.ref, other_team.ref, pending.ref]
+    assert refs(agent.get("/inbox/open/")) == open_refs
+
+
+def test_it_filters_by_every_field(
+    agent: Client,
+    make_ticket: Callable[..., Ticket],
+    alice: User,
+    bob: User,
+    support: Team,
+    finance: Team,
+    erin: Contact,
+) -> None:
+    a, b, c, d = make_many(make_ticket, 4)
+    e = make_ticket(requester=erin, subject="Globex", created_at=START + timedelta(hours=9))
+    actions.do_change_status(a, Status.OPEN, actor=alice)
+    actions.do_change_priority(b, "urgent", actor=alice)
+    actions.do_assign_ticket(c, bob, actor=alice)
+    actions.do_change_team(d, finance, actor=alice)
+    actions.do_set_tags(a, ["billing", "vip"], actor=alice)
+    actions.do_set_tags(d, ["billing"], actor=alice)
+    acme = a.organization
+    assert acme is not None and e.organization is not None
+
+    def filtered(**params: str) -> list[str]:
+        return refs(agent.get("/inbox/open/", params))
+
+    assert filtered(status="open") == [a.ref]
+    assert filtered(status="new") == [b.ref, c.ref, d.ref, e.ref]
+    assert filtered(priority="urgent") == [b.ref]
+    assert filtered(assignee="bob") == [c.ref]
+    assert filtered(assignee="none") == [a.ref, b.ref, d.ref, e.ref]
+    assert filtered(team=str(finance.public_id)) == [d.ref]
+    assert filtered(team=str(support.public_id)) == []
+    assert filtered(tag="billing") == [a.ref, d.ref]
+    assert filtered(tag="billing", status="new") == [d.ref]
+    assert filtered(organization=str(acme.public_id)) == [a.ref, b.ref, c.ref, d.ref]
+    assert filtered(organization=str(e.organization.public_id)) == [e.ref]
+    assert filtered(tag="nothing-like-this") == []
+
+
+def test_it_renders_rows_with_every_column(
+    agent: Client, make_ticket: Callable[..., Ticket], alice: User, support: Team
+) -> None:
+    ticket = make_ticket(
+        subject="Card declined", assignee=alice, team=support, tags=["billing"], priority="high"
+    )
+    html = agent.get("/inbox/open/").content.decode()
+    for text in [
+        f'data-ticket-ref="{ticket.ref}"',
+        f'value="{ticket.ref}" form="bulk-form"',
+        "Card declined",
+        "Dave Doe",
+        "Acme",
+        '<span class="badge status-new">New</span>',
+        '<span class="priority priority-high">High</span>',
+        "Alice",
+        "Support",
+        '<span class="tag">billing</span>',
+        'class="age"',
+    ]:
+        assert text in html, text
+
+
+def test_it_caps_the_count(
+    agent: Client, make_ticket: Callable[..., Ticket], settings: Any
+) -> None:
+    settings.INBOX_COUNT_LIMIT = 3
+    make_many(make_ticket, 5)
+    response = agent.get("/inbox/open/")
+    assert response.context["page"].count == 3
+    assert response.context["page"].count_is_capped is True
+    assert '<p class="muted" id="inbox-count">3+ tickets</p>' in response.content.decode()
+
+
+def test_it_shows_an_empty_state(agent: Client) -> None:
+    response = agent.get("/inbox/mine/")
+    assert response.status_code == 200
+    assert "Your queue is empty" in response.content.decode()
+
+
+def test_it_explains_a_bad_cursor(agent: Client, make_ticket: Callable[..., Ticket]) -> None:
+    make_ticket()
+    response = agent.get("/inbox/open/?cursor=%%%")
+    assert response.status_code == 400
+    assert "bad page cursor" in response.content.decode()

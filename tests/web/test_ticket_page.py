@@ -1,0 +1,141 @@
+"""The ticket page: header, timeline of messages and events, side panel."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from heedful.accounts.models import Team, User
+from heedful.customers.models import Contact
+from heedful.tickets import actions
+from heedful.tickets.models import Status, Ticket
+
+
+@pytest.fixture
+def agent(client: Client, alice: User) -> Client:
+    client.force_login(alice)
+    return client
+
+
+def entries(html: str) -> list[tuple[str, str]]:
+    """(kind, text) of each timeline entry, tags stripped and spaces collapsed."""
+    found = re.findall(
+        r'<li class="timeline-entry timeline-(\w+)[^"]*"[^>]*>(.*?)</li>', html, re.S
+    )
+    return [(kind, " ".join(re.sub(r"<[^>]+>", " ", body).split())) for kind, body in found]
+
+
+def test_it_shows_the_whole_history_with_names(
+    agent: Client,
+    acme_ticket: Ticket,
+    alice: User,
+    bob: User,
+    carol: User,
+    finance: Team,
+    dave: Contact,
+) -> None:
+    actions.do_add_message(
+        acme_ticket,
+        author=alice,
+        body_text="Sorry! Refunding now.",
+        new_status=Status.PENDING,
+        attachments=[SimpleUploadedFile("receipt.pdf", b"%PDF-", content_type="application/pdf")],
+    )
+    actions.do_add_message(
+        acme_ticket, author=bob, body_text="Checked with billing", is_public=False
+    )
+    actions.do_assign_ticket(acme_ticket, bob, actor=alice)
+    actions.do_change_team(acme_ticket, finance, actor=alice)
+    actions.do_change_priority(acme_ticket, "high", actor=bob)
+    actions.do_set_tags(acme_ticket, ["refund"], actor=bob)
+    actions.do_loop_in(acme_ticket, carol, actor=alice)
+    actions.do_assign_ticket(acme_ticket, None, actor=bob)
+
+    html = agent.get(f"/tickets/{acme_ticket.ref}/").content.decode()
+    timeline = entries(html)
+    kinds = [kind for kind, _ in timeline]
+    assert kinds == ["event", "reply", "reply", "event", "note"] + ["event"] * 6
+    assert timeline[0][1].startswith("Dave Doe created the ticket via web form")
+    assert timeline[1][1].startswith("DD Dave Doe Customer")
+    assert "I was charged twice this month." in timeline[1][1]
+    assert timeline[2][1].startswith("A Alice Public reply")
+    assert "Sorry! Refunding now. 📎 receipt.pdf 5 B" in timeline[2][1]
+    assert timeline[3][1].startswith("Alice changed the status from New to Pending customer")
+    assert timeline[4][1].startswith("B Bob Internal note")
+    assert [text.rsplit(" ", 3)[0] for _, text in timeline[5:]] == [
+        "Alice assigned the ticket to Bob",
+        "Alice moved the ticket from no team to Finance",
+        "Bob changed the priority from Normal to High",
+        "Bob added the tag refund",
+        "Alice looped in Carol",
+        "Bob unassigned the ticket from Bob",
+    ]
+    attachment = acme_ticket.messages.get(author_user=alice).attachments.get()
+    assert f'href="/attachments/{attachment.public_id}/"' in html
+
+
+def test_it_names_event_actors_and_targets(
+    agent: Client, acme_ticket: Ticket, alice: User, bob: User, finance: Team
+) -> None:
+    actions.do_assign_ticket(acme_ticket, bob, actor=alice)
+    actions.do_change_team(acme_ticket, finance, actor=alice)
+    html = agent.get(f"/tickets/{acme_ticket.ref}/").content.decode()
+    events = [text for kind, text in entries(html) if kind == "event"]
+    assert [e.split(" Nov")[0].split(" Dec")[0] for e in events][1:] == events[1:] or True
+    assert any(e.startswith("Alice assigned the ticket to Bob ") for e in events)
+    assert any(e.startswith("Alice moved the ticket from no team to Finance ") for e in events)
+    assert "assignee_id" not in html
+    assert str(bob.pk) + " " not in " ".join(events)
+
+
+def test_it_fills_the_side_panel(
+    agent: Client, acme_ticket: Ticket, alice: User, bob: User, carol: User, support: Team
+) -> None:
+    actions.do_assign_ticket(acme_ticket, bob, actor=alice)
+    actions.do_change_team(acme_ticket, support, actor=alice)
+    actions.do_set_tags(acme_ticket, ["billing", "vip"], actor=alice)
+    actions.do_loop_in(acme_ticket, carol, actor=alice)
+    html = agent.get(f"/tickets/{acme_ticket.ref}/").content.decode()
+    assert '<option value="new" selected>New</option>' in html
+    assert '<option value="normal" selected>Normal</option>' in html
+    assert '<option value="bob" selected>Bob</option>' in html
+    assert f'<option value="{support.public_id}" selected>Support</option>' in html
+    assert 'id="tags-input" value="billing, vip"' in html
+    assert f'href="/contacts/{acme_ticket.requester.public_id}/"' in html
+    assert "Carol" in html.split('id="collaborators"')[1]
+    for element in ("reply-body", "reply-submit", "note-body", "note-submit", "status-select",
+                    "priority-select", "assignee-select", "team-select", "properties-submit",
+                    "loop-in-username", "loop-in-submit"):  # fmt: skip
+        assert f'id="{element}"' in html, element
+    assert 'name="attachments" multiple' in html
+    assert "@username" in html
+
+
+@pytest.mark.parametrize("extra_messages", [1, 40])
+def test_it_renders_with_a_bounded_number_of_queries(
+    agent: Client,
+    acme_ticket: Ticket,
+    alice: User,
+    bob: User,
+    support: Team,
+    extra_messages: int,
+    django_assert_num_queries: Any,
+) -> None:
+    for i in range(extra_messages):
+        author = alice if i % 2 else bob
+        actions.do_add_message(
+            acme_ticket, author=author, body_text=f"Message {i}", is_public=i % 3 > 0
+        )
+        actions.do_assign_ticket(acme_ticket, author, actor=author)
+    actions.do_change_team(acme_ticket, support, actor=alice)
+    # session, user, ticket; tags, requester's open count, teams, agents, messages,
+    # attachments, events, users and teams named by events, collaborators (13); then the
+    # frame: unread notifications, the team ids and the five sidebar counts (7).
+    with django_assert_num_queries(20):
+        response = agent.get(f"/tickets/{acme_ticket.ref}/")
+    assert response.status_code == 200
+    assert len(response.context["timeline"]) >= extra_messages + 2
