@@ -54,11 +54,12 @@ def test_it_shows_the_whole_history_with_names(
     actions.do_set_tags(acme_ticket, ["refund"], actor=bob)
     actions.do_loop_in(acme_ticket, carol, actor=alice)
     actions.do_assign_ticket(acme_ticket, None, actor=bob)
+    actions.do_assign_ticket(acme_ticket, alice, actor=alice)
 
     html = agent.get(f"/tickets/{acme_ticket.ref}/").content.decode()
     timeline = entries(html)
     kinds = [kind for kind, _ in timeline]
-    assert kinds == ["event", "reply", "reply", "event", "note"] + ["event"] * 6
+    assert kinds == ["event", "reply", "reply", "event", "note"] + ["event"] * 7
     assert timeline[0][1].startswith("Dave Doe created the ticket via web form")
     assert timeline[1][1].startswith("DD Dave Doe Customer")
     assert "I was charged twice this month." in timeline[1][1]
@@ -72,7 +73,8 @@ def test_it_shows_the_whole_history_with_names(
         "Bob changed the priority from Normal to High",
         "Bob added the tag refund",
         "Alice looped in Carol",
-        "Bob unassigned the ticket from Bob",
+        "Bob unassigned themselves",
+        "Alice took the ticket",
     ]
     attachment = acme_ticket.messages.get(author_user=alice).attachments.get()
     assert f'href="/attachments/{attachment.public_id}/"' in html

@@ -58,12 +58,19 @@ class DemoSet:
     def post_count(self) -> int:
         return sum(len(c.posts) for c in self.conversations)
 
-    def shifted(self, newest: datetime) -> DemoSet:
-        """The same set with every timestamp moved by one offset so the newest post is
-        at ``newest``: real order and real gaps (response times) are kept."""
-        latest = max(p.at for c in self.conversations for p in c.posts)
-        offset: timedelta = newest - latest
-        for conversation in self.conversations:
+    def shifted(self, newest: datetime, window: timedelta) -> DemoSet:
+        """The same set moved into the recent past, so that the demo inbox looks like a
+        working week: the conversations keep their order and each keeps its real gaps
+        (response times), but their starts are spread evenly over ``window`` ending at
+        ``newest`` (the source's own dates pile up on a few days of 2017)."""
+        ordered = sorted(self.conversations, key=lambda c: c.posts[0].at)
+        step = window / max(len(ordered), 1)
+        for index, conversation in enumerate(ordered):
+            first = conversation.posts[0].at
+            last = max(p.at for p in conversation.posts)
+            start = newest - window + step * index
+            # A conversation longer than the time left ends at ``newest``, never later.
+            offset: timedelta = min(start, newest - (last - first)) - first
             conversation.posts = [
                 Post(p.external_id, p.author, p.inbound, p.at + offset, p.text)
                 for p in conversation.posts

@@ -1,9 +1,9 @@
 """``heedful demo``: fill the help desk with real conversations to explore.
 
 The data comes from ``../shared/data/twcs/twcs_sample.csv`` (real support tweets), or
-from the small built-in set when that file is absent. Timestamps are shifted by one
-offset so the newest message is a few minutes old: real order and real response
-times are kept, and the queues look like today's.
+from the small built-in set when that file is absent. The conversations are spread over
+the last three weeks, the newest a few minutes old: each keeps its real order and real
+response times, and the queues look like today's.
 
 Running it again does nothing but print the sign-in details; ``--reset`` deletes the
 demo's tickets, contacts and organizations and loads them again (staff accounts and
@@ -30,6 +30,10 @@ DEFAULT_DATA_DIR = "../shared/data"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 # The newest demo message is this old when the load finishes.
 NEWEST_AGE = timedelta(minutes=10)
+# The demo's conversations are spread over the last three weeks, or over a few hours per
+# conversation for a small set, so that it still has a live queue.
+DEMO_WINDOW = timedelta(days=21)
+DEMO_SPACING = timedelta(hours=4)
 
 
 def load_demo(data_dir: str | None, reset: bool) -> None:
@@ -42,7 +46,9 @@ def load_demo(data_dir: str | None, reset: bool) -> None:
         print(staff.logins_path().read_text(encoding="utf-8"), end="")
         return
     now = timezone.now()
-    demo = read_demo_set(data_dir, now).shifted(now - NEWEST_AGE)
+    demo = read_demo_set(data_dir, now)
+    window = min(DEMO_WINDOW, DEMO_SPACING * len(demo.conversations))
+    demo = demo.shifted(now - NEWEST_AGE, window)
     password = staff.saved_password() or staff.new_password()
     print(f"Loading {demo.description} ...", flush=True)
     with transaction.atomic():

@@ -86,6 +86,10 @@ def describe_event(event: TicketEvent, names: _Names, ticket: Ticket) -> str:
         old, new = _label(Priority, before), _label(Priority, after)
         return f"changed the priority from {old} to {new}"
     if kind == EventKind.ASSIGNEE_CHANGED:
+        if after is not None and after == event.actor_user_id:
+            return "took the ticket"
+        if after is None and before == event.actor_user_id:
+            return "unassigned themselves"
         if after is None:
             return f"unassigned the ticket from {names.user(before)}"
         return f"assigned the ticket to {names.user(after)}"
