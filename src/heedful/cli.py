@@ -135,7 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="server processes")
-    serve.add_argument("--threads", type=int, default=8, help="threads per process")
+    # Granian advises at most 2 threads per core + 1 for WSGI apps.
+    threads = 2 * (os.cpu_count() or 1) + 1
+    serve.add_argument("--threads", type=int, default=threads, help="threads per process")
     serve.add_argument("--with-worker", action="store_true", help="also start a task worker")
     serve.set_defaults(func=cmd_serve)
 

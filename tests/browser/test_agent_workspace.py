@@ -33,7 +33,7 @@ def test_it_lets_an_agent_reply_change_status_and_loop_in_a_light_agent(
     tmp_path: Path,
 ) -> None:
     ticket = make_ticket(subject="Card declined at checkout")
-    make_ticket(subject="Where is my parcel?")
+    other = make_ticket(subject="Where is my parcel?")
     sign_in(page, live_server, alice)
 
     page.goto(f"{live_server.url}/inbox/open/")
@@ -41,6 +41,18 @@ def test_it_lets_an_agent_reply_change_status_and_loop_in_a_light_agent(
 
     page.locator(f"a:has-text('{ticket.subject}')").first.click()
     page.wait_for_url(f"**/tickets/{ticket.ref}/")
+
+    # Keyboard: j opens the next ticket of the inbox, k comes back, r focuses the reply.
+    page.keyboard.press("j")
+    page.wait_for_url(f"**/tickets/{other.ref}/")
+    page.keyboard.press("k")
+    page.wait_for_url(f"**/tickets/{ticket.ref}/")
+    page.keyboard.press("r")
+    assert page.evaluate("document.activeElement.id") == "reply-body"
+    page.keyboard.press("Escape")
+    page.keyboard.press("n")
+    assert page.evaluate("document.activeElement.id") == "note-body"
+    page.keyboard.press("Escape")
 
     page.fill("#reply-body", "Sorry about that! Please try the card again now.")
     page.click("#reply-submit")
