@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.test import Client
 
 from heedful.accounts.actions import do_create_team, do_create_user
@@ -27,6 +28,12 @@ PASSWORD = "correct-horse-battery"
 def _locmem_email(settings: Any) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Cached figures and rate-limit counters never leak from one test into the next."""
+    cache.clear()
 
 
 @pytest.fixture
