@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from heedful.accounts.models import Team, User
+from heedful.accounts.models import Role, Team, User
 from heedful.lib.errors import ActionError, ActionForbidden
 from heedful.tickets.inbox import SORTS
 from heedful.tickets.models import Priority, Status, parse_ref
@@ -161,6 +161,17 @@ class LoopInForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(max_length=200, required=False)
+
+
+def editing_choices() -> dict[str, Any]:
+    """Options of the selects that change tickets: one query for teams, one for agents."""
+    agents = User.objects.filter(is_active=True, role__in=(Role.ADMIN, Role.AGENT))
+    return {
+        "teams": list(Team.objects.only("public_id", "name")),
+        "agents": list(agents.only("username", "first_name", "last_name")),
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+    }
 
 
 def apply_action(form: forms.Form, action: Callable[[], object]) -> bool:

@@ -11,18 +11,18 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from heedful.accounts.models import Role, Team, User
+from heedful.accounts.models import User
 from heedful.customers.models import Organization
 from heedful.tickets.access import visible_tickets
 from heedful.tickets.actions import BulkChange, do_bulk_update
 from heedful.tickets.inbox import FILTERS, SORTS, VIEWS, BadInboxQuery, InboxQuery, inbox_page
-from heedful.tickets.models import Priority, Status
 from heedful.web.decorators import StaffRequest, require_full_agent, staff_required
 from heedful.web.forms import (
     NO_ASSIGNEE,
     BulkForm,
     InboxFilterForm,
     apply_action,
+    editing_choices,
     form_error_text,
 )
 
@@ -36,15 +36,8 @@ def _bad_request(request: StaffRequest, message: str, back_url: str) -> HttpResp
 
 
 def _choices() -> dict[str, Any]:
-    """Options of the filter bar and the bulk bar: one query for teams, one for agents."""
-    agents = User.objects.filter(is_active=True, role__in=(Role.ADMIN, Role.AGENT))
-    return {
-        "teams": list(Team.objects.only("public_id", "name")),
-        "agents": list(agents.only("username", "first_name", "last_name")),
-        "statuses": Status.choices,
-        "priorities": Priority.choices,
-        "sorts": [(name, spec[0]) for name, spec in SORTS.items()],
-    }
+    """Options of the filter bar and the bulk bar."""
+    return {**editing_choices(), "sorts": [(name, spec[0]) for name, spec in SORTS.items()]}
 
 
 def _page_url(request: StaffRequest, cursor: str) -> str:

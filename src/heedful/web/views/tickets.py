@@ -11,10 +11,10 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from heedful.accounts.models import Role, Team, User
+from heedful.accounts.models import User
 from heedful.tickets import actions
 from heedful.tickets.access import get_ticket_for_user, visible_tickets
-from heedful.tickets.models import UNSOLVED_STATUSES, Attachment, Priority, Status, Ticket
+from heedful.tickets.models import UNSOLVED_STATUSES, Attachment, Ticket
 from heedful.web.decorators import StaffRequest, require_full_agent, staff_required
 from heedful.web.forms import (
     REPLY_STATUSES,
@@ -23,6 +23,7 @@ from heedful.web.forms import (
     PropertiesForm,
     ReplyForm,
     apply_action,
+    editing_choices,
 )
 from heedful.web.timeline import build_timeline
 
@@ -46,14 +47,7 @@ def _properties(ticket: Ticket, tags: list[str], form: PropertiesForm | None) ->
 def _editing_choices(user: User) -> dict[str, Any]:
     if not user.is_full_agent:
         return {}
-    agents = User.objects.filter(is_active=True, role__in=(Role.ADMIN, Role.AGENT))
-    return {
-        "teams": list(Team.objects.only("public_id", "name")),
-        "agents": list(agents.only("username", "first_name", "last_name")),
-        "statuses": Status.choices,
-        "priorities": Priority.choices,
-        "reply_statuses": REPLY_STATUSES,
-    }
+    return {**editing_choices(), "reply_statuses": REPLY_STATUSES}
 
 
 def render_ticket(
