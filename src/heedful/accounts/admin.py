@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 
-from heedful.accounts.models import Notification, Team, User
+from heedful.accounts.models import ApiToken, Notification, Team, User
 
 
 @admin.register(User)
@@ -44,3 +45,18 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ("recipient", "kind", "text", "created_at", "read_at", "emailed_at")
     list_filter = ("kind",)
     raw_id_fields = ("ticket", "message", "recipient", "actor")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created by their owner in the workspace, where the secret is shown once;
+    here an administrator can only look at them and set revoked_at."""
+
+    list_display = ("name", "user", "scope", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("scope",)
+    search_fields = ("name", "prefix", "user__username")
+    readonly_fields = ("public_id", "user", "name", "scope", "prefix", "created_at", "last_used_at")
+    exclude = ("secret_hash",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

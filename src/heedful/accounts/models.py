@@ -1,7 +1,8 @@
-"""Staff accounts, teams/departments and in-app notifications."""
+"""Staff accounts, teams/departments, in-app notifications and API tokens."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from django.contrib.auth.models import AbstractUser
@@ -103,3 +104,62 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", "Read only"
+    # Write includes read.
+    WRITE = "write", "Read and write"
+
+
+API_TOKEN_PREFIX = "hf_"
+# How many characters of the secret are kept in clear to tell tokens apart ("hf_Ab3dE9xY").
+API_TOKEN_SHOWN_CHARS = len(API_TOKEN_PREFIX) + 8
+
+
+class ApiToken(models.Model):
+    """A personal token for the REST API. Only the SHA-256 of the secret is stored: the
+    secret is shown once, when it is created, and cannot be read back."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=10, choices=TokenScope.choices, default=TokenScope.READ)
+    prefix = models.CharField(max_length=API_TOKEN_SHOWN_CHARS)
+    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="apitoken_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.user.is_active
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == TokenScope.WRITE
+
+    @classmethod
+    def find_active(cls, secret: str) -> ApiToken | None:
+        """The live token whose secret this is, or None (unknown, revoked, inactive user)."""
+        if not secret.startswith(API_TOKEN_PREFIX) or len(secret) > 200:
+            return None
+        token = (
+            cls.objects.select_related("user")
+            .filter(secret_hash=hash_token_secret(secret), revoked_at__isnull=True)
+            .first()
+        )
+        return token if token is not None and token.user.is_active else None
+
+
+def hash_token_secret(secret: str) -> str:
+    # A plain SHA-256 is enough: the secret has 256 bits of entropy, so unlike a
+    # password it cannot be guessed, and a fast hash keeps every API request cheap.
+    return hashlib.sha256(secret.encode()).hexdigest()

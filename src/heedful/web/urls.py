@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from heedful.web.views import customers, home, inbox, notifications, search, tickets
+from heedful.web.views import customers, home, inbox, notifications, search, tickets, tokens
 
 app_name = "web"
 
@@ -28,4 +28,10 @@ urlpatterns = [
     path("search/", search.search, name="search"),
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read/", notifications.mark_all_read, name="notifications_read"),
+    path("settings/api-tokens/", tokens.api_tokens, name="api_tokens"),
+    path(
+        "settings/api-tokens/<uuid:public_id>/revoke/",
+        tokens.revoke_api_token,
+        name="revoke_api_token",
+    ),
 ]

@@ -1,0 +1,139 @@
+"""POST /tickets: agents open tickets for contacts, customers for themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from heedful.accounts.models import Team, User
+from heedful.customers.models import Contact
+from heedful.tickets.models import Channel, Message, Ticket, TicketEvent
+from tests.api.conftest import ApiClient, error_of
+
+MakeApi = Callable[..., ApiClient]
+NO_TEAM = "3f1c1f5e-0000-4000-8000-000000000000"
+
+
+def test_it_creates_a_ticket_for_a_contact(
+    api: MakeApi, alice: User, bob: User, support: Team, dave: Contact
+) -> None:
+    response = api(alice).post(
+        "/tickets",
+        {
+            "subject": "Printer on fire",
+            "body": "Please call back.",
+            "requester_email": "DAVE@acme.test",
+            "priority": "high",
+            "assignee": "bob",
+            "team": str(support.public_id),
+            "tags": ["Hardware", "fire"],
+            "custom_fields": {"plan": "gold"},
+        },
+    )
+    assert response.status_code == 201
+    body = response.json()
+    ticket = Ticket.objects.get()
+    assert body["ref"] == ticket.ref
+    assert (body["subject"], body["status"], body["priority"], body["channel"]) == (
+        "Printer on fire", "open", "high", "api",
+    )  # fmt: skip
+    assert body["requester"] == {
+        "id": str(dave.public_id),
+        "name": "Dave Doe",
+        "email": "dave@acme.test",
+    }
+    assert body["assignee"] == {"username": "bob", "name": "Bob"}
+    assert body["team"] == {"id": str(support.public_id), "name": "Support"}
+    assert body["tags"] == ["fire", "hardware"]
+    assert body["custom_fields"] == {"plan": "gold"}
+    assert ticket.channel == Channel.API
+    message = Message.objects.get(ticket=ticket)
+    assert (message.body_text, message.author_user) == ("Please call back.", alice)
+
+
+def test_it_creates_a_ticket_by_requester_id(api: MakeApi, alice: User, erin: Contact) -> None:
+    response = api(alice).post(
+        "/tickets", {"subject": "Hi", "body": "There", "requester_id": str(erin.public_id)}
+    )
+    assert response.status_code == 201
+    assert response.json()["organization"]["name"] == "Globex"
+
+
+def test_it_lets_a_customer_open_a_ticket_for_herself(api: MakeApi, erin: Contact) -> None:
+    response = api(erin).post("/tickets", {"subject": "Cannot log in", "body": "Help"})
+    assert response.status_code == 201
+    ticket = Ticket.objects.get()
+    assert (ticket.requester, ticket.status, ticket.channel) == (erin, "new", "api")
+    event = TicketEvent.objects.get(ticket=ticket, kind="created")
+    assert event.actor_contact == erin
+
+
+def test_it_refuses_staff_fields_from_a_customer(
+    api: MakeApi, erin: Contact, dave: Contact
+) -> None:
+    response = api(erin).post(
+        "/tickets",
+        {"subject": "x", "body": "y", "priority": "urgent", "requester_email": "dave@acme.test"},
+    )
+    assert response.status_code == 403
+    assert error_of(response)["message"] == "Customers cannot set priority, requester_email."
+    assert Ticket.objects.count() == 0
+
+
+def test_it_refuses_a_light_agent(api: MakeApi, carol: User, dave: Contact) -> None:
+    response = api(carol).post(
+        "/tickets", {"subject": "x", "body": "y", "requester_email": "dave@acme.test"}
+    )
+    assert response.status_code == 403
+    assert (
+        error_of(response)["message"]
+        == "Light agents cannot open tickets; add an internal note instead."
+    )
+    assert Ticket.objects.count() == 0
+
+
+def test_it_names_the_field_that_is_wrong(api: MakeApi, alice: User, dave: Contact) -> None:
+    client = api(alice)
+    cases = [
+        ({"subject": "x", "body": "y"}, "requester_id", "Give requester_id or requester_email."),
+        ({"subject": "x", "body": "y", "requester_email": "nobody@x.test"}, "requester_email",
+         "No contact has this email."),
+        ({"subject": "x", "body": "y", "requester_email": "dave@acme.test", "assignee": "zed"},
+         "assignee", "No colleague has the username 'zed'."),
+        ({"subject": "x", "body": "y", "requester_email": "dave@acme.test", "team": NO_TEAM},
+         "team", "No team has this id."),
+        ({"subject": "  ", "body": "y", "requester_email": "dave@acme.test"}, "subject",
+         "A ticket needs a subject."),
+    ]  # fmt: skip
+    for payload, field, message in cases:
+        response = client.post("/tickets", payload)
+        assert response.status_code == 422, payload
+        assert error_of(response) == {
+            "code": "invalid",
+            "message": message,
+            "fields": {field: message},
+        }
+    assert Ticket.objects.count() == 0
+
+
+def test_it_refuses_unknown_and_missing_fields_with_422(api: MakeApi, alice: User) -> None:
+    client = api(alice)
+    unknown = client.post("/tickets", {"subject": "x", "body": "y", "sujbect": "typo"})
+    assert unknown.status_code == 422
+    assert error_of(unknown) == {
+        "code": "invalid",
+        "message": "Unknown field: sujbect.",
+        "fields": {"sujbect": "Unknown field."},
+    }
+    missing = client.post("/tickets", {"body": "y"})
+    assert missing.status_code == 422
+    assert error_of(missing)["fields"] == {"subject": "Field required"}
+    nul = client.post("/tickets", {"subject": "a\x00b", "body": "y"})
+    assert nul.status_code == 422
+    assert list(error_of(nul)["fields"]) == ["subject"]
+    assert Ticket.objects.count() == 0
+
+
+def test_it_refuses_malformed_json_with_400(api: MakeApi, alice: User) -> None:
+    response = api(alice).post("/tickets", "{not json")
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "bad_request"
