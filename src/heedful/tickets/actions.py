@@ -23,8 +23,10 @@ from heedful.customers.models import Contact
 from heedful.lib.errors import ActionError, ActionForbidden
 from heedful.lib.html import sanitize_html, text_to_html
 from heedful.lib.mentions import find_mentions
+from heedful.sla.actions import schedule_clock_recompute
 from heedful.tickets import tasks
-from heedful.tickets.events import Actor, record_event, snapshot
+from heedful.tickets.events import Actor, snapshot
+from heedful.tickets.events import record_event as log_event
 from heedful.tickets.models import (
     SOLVED_STATUSES,
     UNSOLVED_STATUSES,
@@ -37,6 +39,7 @@ from heedful.tickets.models import (
     Status,
     Tag,
     Ticket,
+    TicketEvent,
     TicketTag,
 )
 from heedful.tickets.models import (
@@ -45,6 +48,14 @@ from heedful.tickets.models import (
 
 FIRST_TICKET_NUMBER = 1001
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+
+def record_event(ticket: Ticket, kind: EventKind, actor: Actor, **details: Any) -> TicketEvent:
+    """Log one change. SLA clocks are a function of this log, so every change also
+    schedules their recompute, once per ticket, after the transaction commits."""
+    event = log_event(ticket, kind, actor, **details)
+    schedule_clock_recompute(ticket.pk)
+    return event
 
 
 def _next_ticket_number() -> int:

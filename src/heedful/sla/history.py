@@ -1,0 +1,71 @@
+"""A ticket's event log, read as the clock engine's moments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from heedful.sla.clocks import Facts, Moment, Signal
+from heedful.tickets.models import EventKind, Ticket, TicketEvent
+
+# The ticket fields whose changes matter to clocks and policy matching.
+_FACT_FIELDS = {"status": "status", "priority": "priority", "team_id": "team_id"}
+
+
+def _signal(event: Mapping[str, Any]) -> Signal:
+    after = event["after"] or {}
+    if event["kind"] != EventKind.MESSAGE_ADDED or not after.get("public"):
+        return Signal.NONE
+    if event["actor_contact_id"] is not None:
+        return Signal.CUSTOMER_MESSAGE
+    if event["actor_user_id"] is None:
+        # Automatic messages (acknowledgements) answer nobody.
+        return Signal.NONE
+    # Recorded by the reply action when the agent ticks "this unblocks the customer".
+    return Signal.WORKAROUND if after.get("workaround") else Signal.AGENT_REPLY
+
+
+def _apply(facts: Facts, event: Mapping[str, Any]) -> Facts:
+    kind = event["kind"]
+    if kind == EventKind.TAG_ADDED:
+        return replace(facts, tags=facts.tags | {event["after"]})
+    if kind == EventKind.TAG_REMOVED:
+        return replace(facts, tags=facts.tags - {event["before"]})
+    name = _FACT_FIELDS.get(event["field"])
+    if name is not None:
+        return replace(facts, **{name: event["after"]})
+    return facts
+
+
+def ticket_moments(ticket: Ticket) -> list[Moment]:
+    """One moment per logged change, oldest first, with the facts after it."""
+    organization = ticket.organization
+    events = (
+        TicketEvent.objects.filter(ticket=ticket)
+        .order_by("created_at", "id")
+        .values(
+            "kind", "field", "before", "after", "actor_user_id", "actor_contact_id", "created_at"
+        )
+    )
+    moments: list[Moment] = []
+    facts: Facts | None = None
+    for event in events:
+        if event["kind"] == EventKind.CREATED:
+            state = event["after"] or {}
+            facts = Facts(
+                status=state.get("status", ticket.status),
+                priority=state.get("priority", ticket.priority),
+                channel=ticket.channel,
+                team_id=state.get("team_id"),
+                tags=frozenset(state.get("tags", ())),
+                # Not in the log: the organization's segment and plan as they are now.
+                segment=organization.segment if organization is not None else "",
+                plan=organization.plan if organization is not None else "",
+            )
+        elif facts is None:
+            continue
+        else:
+            facts = _apply(facts, event)
+        moments.append(Moment(at=event["created_at"], facts=facts, signal=_signal(event)))
+    return moments
