@@ -8,6 +8,7 @@ heedful createadmin  create an administrator
 heedful check        check configuration, database and pending migrations
 heedful manage ...   any Django management command
 heedful bench ...    generate data at scale, run the benchmarks (docs/performance.md)
+heedful mail ...     bring email in: import files, SMTP/LMTP listener, IMAP polling
 """
 
 from __future__ import annotations
@@ -169,6 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
     from heedful.bench.cli import add_bench_parser
 
     add_bench_parser(sub, _setup_django)
+
+    from heedful.mail.cli import add_mail_parser
+
+    add_mail_parser(sub, _setup_django)
     return parser
 
 

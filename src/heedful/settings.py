@@ -11,6 +11,7 @@ import dj_database_url
 from heedful.lib.env import (
     ConfigError,
     env_bool,
+    env_choice,
     env_int,
     env_str,
     env_time_zone,
@@ -44,14 +45,21 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    # django-ninja's bundled Swagger UI assets, so /api/v1/docs works offline.
+    "ninja",
     "heedful.accounts",
     "heedful.customers",
     "heedful.tickets",
     "heedful.web",
+    "heedful.api",
+    "heedful.sla",
+    "heedful.mail",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Under /api/ only: 413 for oversized bodies, and the API's error shape for 404/405.
+    "heedful.api.middleware.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -176,3 +184,21 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "outbox")
+
+# REST API (docs/api.md): the largest request body, and requests a minute per token.
+API_MAX_BODY_BYTES = env_int("HEEDFUL_API_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
+API_RATE_LIMIT_PER_MINUTE = env_int("HEEDFUL_API_RATE_LIMIT", 600, minimum=1)
+
+# Inbound email (docs/email.md). Our own addresses are never made contacts or followers.
+MAIL_ADDRESSES = [
+    a.strip().lower() for a in env_str("HEEDFUL_MAIL_ADDRESSES", "").split(",") if a.strip()
+]
+# A customer's reply to a *closed* ticket: "follow_up" opens a linked new ticket,
+# "reopen" reopens it. (Replies to solved tickets always reopen them.)
+MAIL_REPLY_TO_CLOSED = env_choice(
+    "HEEDFUL_MAIL_REPLY_TO_CLOSED", "follow_up", ("follow_up", "reopen")
+)
+MAIL_MAX_BYTES = env_int("HEEDFUL_MAIL_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
+# IMAP mailboxes to poll: whitespace-separated imap:// or imaps:// URLs (see mail/imap.py).
+MAIL_IMAP_URLS = env_str("HEEDFUL_MAIL_IMAP", "").split()
+MAIL_IMAP_INTERVAL = env_int("HEEDFUL_MAIL_IMAP_INTERVAL", 60, minimum=1)

@@ -1,10 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from heedful.api.main import api
+
 admin.site.site_header = "Heedful administration"
 admin.site.site_title = "Heedful"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("heedful.mail.urls")),
     path("", include("heedful.web.urls")),
 ]

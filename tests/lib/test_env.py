@@ -66,3 +66,18 @@ def test_it_rejects_short_secrets(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     monkeypatch.setenv("MY_SECRET", "short")
     with pytest.raises(ConfigError, match="MY_SECRET: must be at least 32 characters"):
         env.secret_key("MY_SECRET", tmp_path / "k")
+
+
+def test_it_names_the_variable_of_a_bad_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEEDFUL_MAIL_REPLY_TO_CLOSED", "sometimes")
+
+    with pytest.raises(ConfigError) as raised:
+        env.env_choice("HEEDFUL_MAIL_REPLY_TO_CLOSED", "follow_up", ("follow_up", "reopen"))
+
+    assert str(raised.value) == (
+        "HEEDFUL_MAIL_REPLY_TO_CLOSED: expected one of follow_up, reopen, got 'sometimes'"
+    )
+    monkeypatch.setenv("HEEDFUL_MAIL_REPLY_TO_CLOSED", "reopen")
+    assert env.env_choice("HEEDFUL_MAIL_REPLY_TO_CLOSED", "follow_up", ("follow_up", "reopen")) == (
+        "reopen"
+    )

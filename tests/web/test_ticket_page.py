@@ -136,8 +136,9 @@ def test_it_renders_with_a_bounded_number_of_queries(
     actions.do_change_team(acme_ticket, support, actor=alice)
     # session, user, ticket; tags, requester's open count, teams, agents, messages,
     # attachments, events, users and teams named by events, collaborators (13); then the
-    # frame: unread notifications, the team ids and the five sidebar counts (7).
-    with django_assert_num_queries(20):
+    # frame: unread notifications, the team ids and the five sidebar counts (7); the SLA
+    # panel's active policies (1).
+    with django_assert_num_queries(21):
         response = agent.get(f"/tickets/{acme_ticket.ref}/")
     assert response.status_code == 200
     assert len(response.context["timeline"]) >= extra_messages + 2

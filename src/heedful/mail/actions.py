@@ -1,0 +1,377 @@
+"""The one ingest pipeline every way in (import, SMTP/LMTP, IMAP, API) goes through.
+
+1. Store the raw bytes (compressed) in their own transaction, keyed by Message-ID:
+   a second delivery of the same message stops here (unique constraint, race included).
+2. Parse, thread and write the ticket message in a second transaction that first claims
+   the stored row, so a crash between 1 and 2 is finished by the next delivery.
+3. If 2 fails for any reason, the message still becomes a ticket with its raw source
+   attached and a visible warning (a poison message never blocks the queue).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from heedful.customers.models import Contact
+from heedful.mail.body import Body, StoredFile, build_body
+from heedful.mail.contacts import contact_for, our_addresses, unknown_sender
+from heedful.mail.headers import message_ids
+from heedful.mail.models import (
+    DeliveryStatus,
+    Direction,
+    FollowerSource,
+    FollowUp,
+    MailFollower,
+    MailMessage,
+    MailReference,
+    Source,
+    State,
+)
+from heedful.mail.parsing import Address, ParsedEmail, parse_email
+from heedful.mail.threading import find_thread, message_key, own_keys, raw_key
+from heedful.tickets import actions as ticket_actions
+from heedful.tickets.models import Attachment, Channel, Message, Status, Ticket
+
+logger = logging.getLogger(__name__)
+
+
+class Outcome(models.TextChoices):
+    CREATED = "created", "New ticket"
+    THREADED = "threaded", "Added to a ticket"
+    DUPLICATE = "duplicate", "Already received"
+    FAILED = "failed", "Kept as an unreadable-mail ticket"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: Outcome
+    mail: MailMessage
+    ticket: Ticket | None
+
+
+def identify(raw: bytes) -> tuple[str, str]:
+    """(key, Message-ID) from the headers alone, before any real parsing."""
+    try:
+        headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+        ids = message_ids(str(headers.get("Message-ID", "") or ""))
+    except Exception:
+        ids = []
+    if ids:
+        return message_key(ids[0]), ids[0]
+    return raw_key(raw), ""
+
+
+def ingest_raw(
+    raw: bytes, *, source: str, mailbox: str = "", envelope_recipients: Sequence[str] = ()
+) -> IngestResult:
+    key, message_id = identify(raw)
+    mail = MailMessage.objects.filter(key=key).first()
+    if mail is None:
+        try:
+            with transaction.atomic():
+                mail = MailMessage.objects.create(
+                    key=key,
+                    message_id=message_id,
+                    direction=Direction.INBOUND,
+                    source=source,
+                    mailbox=mailbox[:200],
+                    raw=MailMessage.compress(raw),
+                    raw_size=len(raw),
+                )
+        except IntegrityError:  # the same message, delivered concurrently
+            mail = MailMessage.objects.get(key=key)
+    if mail.state != State.RECEIVED:
+        return IngestResult(Outcome.DUPLICATE, mail, _ticket_of(mail))
+    return _process(mail, raw, live=source != Source.IMPORT, recipients=envelope_recipients)
+
+
+def _ticket_of(mail: MailMessage) -> Ticket | None:
+    return Ticket.objects.filter(pk=mail.ticket_id).first() if mail.ticket_id else None
+
+
+def _process(
+    mail: MailMessage, raw: bytes, *, live: bool, recipients: Sequence[str]
+) -> IngestResult:
+    parsed: ParsedEmail | None = None
+    try:
+        parsed = parse_email(raw)
+        parsed.envelope = [r.lower() for r in recipients]
+        parsed.recipients += parsed.envelope
+        with transaction.atomic():
+            claimed = MailMessage.objects.select_for_update().get(pk=mail.pk)
+            if claimed.state != State.RECEIVED:  # another worker finished it meanwhile
+                return IngestResult(Outcome.DUPLICATE, claimed, _ticket_of(claimed))
+            outcome, ticket = _deliver(claimed, parsed, live=live)
+        return IngestResult(outcome, claimed, ticket)
+    except Exception as exc:
+        logger.exception(
+            "mail: could not process message %s (Message-ID %r); keeping it as a ticket",
+            mail.public_id,
+            mail.message_id,
+        )
+        return _keep_failed(mail, parsed, exc)
+
+
+def _message_time(parsed: ParsedEmail, live: bool) -> datetime:
+    """Live mail counts from when it reached us; imported history keeps its Date."""
+    now = timezone.now()
+    if live or parsed.date is None:
+        return now
+    if parsed.date.year < 1990 or parsed.date > now + timedelta(days=1):
+        return now
+    return parsed.date
+
+
+def _deliver(mail: MailMessage, parsed: ParsedEmail, *, live: bool) -> tuple[Outcome, Ticket]:
+    at = _message_time(parsed, live)
+    body = build_body(parsed)
+    mail.warnings = [*parsed.warnings, *body.warnings]
+    if parsed.bounce is not None:
+        bounced = _bounced_ticket(mail, parsed, at)
+        if bounced is not None:
+            return Outcome.THREADED, bounced
+    sender = contact_for(parsed.sender)
+    ticket = find_thread(parsed, sender).ticket
+    previous = None
+    closed = ticket is not None and ticket.status == Status.CLOSED
+    if closed and settings.MAIL_REPLY_TO_CLOSED == "follow_up":
+        previous, ticket = ticket, _open_follow_up(ticket)  # type: ignore[arg-type]
+    if ticket is None:
+        ticket, message = _create_ticket(parsed, sender, body, at)
+        outcome = Outcome.CREATED
+        if previous is not None:
+            FollowUp.objects.create(ticket=ticket, previous=previous, created_at=at)
+    else:
+        message = _add_reply(ticket, sender, parsed, body, at)
+        outcome = Outcome.THREADED
+    _save_files(message, body.files)
+    _remember(mail, parsed, ticket, at)
+    _add_followers(ticket, parsed, sender, at)
+    _finish(mail, parsed, body, ticket, message, State.PROCESSED)
+    return outcome, ticket
+
+
+def _open_follow_up(closed: Ticket) -> Ticket | None:
+    """The follow-up already opened for this closed ticket, unless it is closed too."""
+    latest = FollowUp.objects.filter(previous=closed).order_by("-created_at", "-id").first()
+    if latest is None or latest.ticket.status == Status.CLOSED:
+        return None
+    return latest.ticket
+
+
+def _create_ticket(
+    parsed: ParsedEmail, sender: Contact, body: Body, at: datetime
+) -> tuple[Ticket, Message]:
+    tags = ["automated"] if parsed.automated else []
+    ticket = ticket_actions.do_create_ticket(
+        actor=sender,
+        requester=sender,
+        subject=parsed.subject or "(no subject)",
+        body_text=body.text,
+        body_html=body.html,
+        channel=Channel.EMAIL,
+        tags=tags,
+        external_id=parsed.message_id[:300],
+        created_at=at,
+    )
+    return ticket, Message.objects.filter(ticket=ticket).order_by("id").first()  # type: ignore[return-value]
+
+
+@transaction.atomic
+def _add_reply(
+    ticket: Ticket, sender: Contact, parsed: ParsedEmail, body: Body, at: datetime
+) -> Message:
+    # Like do_add_message, but the author may be a follower from another organization
+    # (someone copied on the thread): email threading already vouched for them.
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    return ticket_actions._add_message(
+        locked,
+        author=sender,
+        body_text=body.text,
+        body_html=body.html,
+        is_public=True,
+        channel=Channel.EMAIL,
+        external_id=parsed.message_id[:300],
+        at=max(at, locked.created_at),
+    )
+
+
+def _save_files(message: Message, files: list[StoredFile]) -> None:
+    for stored in files:
+        Attachment.objects.create(
+            public_id=stored.public_id,
+            message=message,
+            file=stored.upload,
+            filename=(stored.upload.name or "attachment")[:255],
+            content_type=stored.content_type or "application/octet-stream",
+            size=stored.upload.size,
+        )
+
+
+def _remember(mail: MailMessage, parsed: ParsedEmail, ticket: Ticket, at: datetime) -> None:
+    MailReference.objects.bulk_create(
+        [MailReference(key=k, ticket=ticket, created_at=at) for k in own_keys(parsed, mail.key)],
+        ignore_conflicts=True,
+    )
+
+
+def _add_followers(ticket: Ticket, parsed: ParsedEmail, sender: Contact, at: datetime) -> None:
+    if sender.pk != ticket.requester_id and sender.email:
+        _follow(ticket, sender, FollowerSource.REPLIED, at)
+    copied = [a for a in [*parsed.to, *parsed.cc] if a.email and a.email != parsed.sender.email]
+    ours = our_addresses(a.email for a in copied) | set(parsed.envelope)
+    for address in copied:
+        if address.email not in ours and "+" not in address.email.split("@", 1)[0]:
+            contact = contact_for(address)
+            if contact.pk != ticket.requester_id:
+                _follow(ticket, contact, FollowerSource.CC, at)
+
+
+def _follow(ticket: Ticket, contact: Contact, source: str, at: datetime) -> None:
+    MailFollower.objects.bulk_create(
+        [MailFollower(ticket=ticket, contact=contact, source=source, created_at=at)],
+        ignore_conflicts=True,
+    )
+
+
+def _finish(
+    mail: MailMessage,
+    parsed: ParsedEmail | None,
+    body: Body | None,
+    ticket: Ticket | None,
+    message: Message | None,
+    state: str,
+) -> None:
+    if parsed is not None:
+        mail.subject = parsed.subject[:300]
+        mail.from_address = parsed.sender.email[:254]
+        mail.sent_at = parsed.date
+        mail.automated = parsed.automated[:80]
+        mail.is_bounce = parsed.bounce is not None
+    mail.folded_text = body.folded if body is not None else ""
+    mail.ticket = ticket
+    mail.ticket_message = message
+    mail.state = state
+    mail.updated_at = timezone.now()
+    mail.save()
+
+
+def _bounced_ticket(mail: MailMessage, parsed: ParsedEmail, at: datetime) -> Ticket | None:
+    """A bounce of mail we sent: mark that message failed, note it on its ticket."""
+    assert parsed.bounce is not None
+    keys = [message_key(i) for i in parsed.bounce.original_message_ids]
+    sent = (
+        MailMessage.objects.select_for_update()
+        .filter(key__in=keys, direction=Direction.OUTBOUND, ticket__isnull=False)
+        .first()
+    )
+    if sent is None or sent.ticket_id is None:
+        return None
+    error = " ".join(filter(None, [parsed.bounce.status, parsed.bounce.diagnostic]))
+    sent.delivery_status = DeliveryStatus.FAILED
+    sent.delivery_error = error or "bounced"
+    sent.updated_at = at
+    sent.save(update_fields=["delivery_status", "delivery_error", "updated_at"])
+    ticket = Ticket.objects.select_for_update().get(pk=sent.ticket_id)
+    recipients = ", ".join(parsed.bounce.recipients) or "the recipient"
+    note = ticket_actions._add_message(
+        ticket,
+        author=None,
+        body_text=f"Delivery of our email to {recipients} failed: {error or 'bounced'}.",
+        body_html=None,
+        is_public=False,
+        channel=Channel.EMAIL,
+        external_id=parsed.message_id[:300],
+        at=at,
+    )
+    _finish(mail, parsed, None, ticket, note, State.PROCESSED)
+    return ticket
+
+
+def _keep_failed(mail: MailMessage, parsed: ParsedEmail | None, error: Exception) -> IngestResult:
+    warning = f"could not be processed: {type(error).__name__}: {error}"[:500]
+    try:
+        with transaction.atomic():
+            claimed = MailMessage.objects.select_for_update().get(pk=mail.pk)
+            if claimed.state != State.RECEIVED:
+                return IngestResult(Outcome.DUPLICATE, claimed, _ticket_of(claimed))
+            ticket, message = _failed_ticket(claimed, parsed, warning)
+            claimed.warnings = [*(parsed.warnings if parsed else []), warning]
+            _finish(claimed, parsed, None, ticket, message, State.FAILED)
+        return IngestResult(Outcome.FAILED, claimed, ticket)
+    except Exception:
+        # Even the fallback failed (e.g. the database is down): the raw row stays
+        # "received" and the next delivery or `heedful mail retry` finishes it.
+        logger.exception("mail: could not keep message %s as a ticket", mail.public_id)
+        mail.refresh_from_db()
+        return IngestResult(Outcome.FAILED, mail, None)
+
+
+def _failed_ticket(
+    mail: MailMessage, parsed: ParsedEmail | None, warning: str
+) -> tuple[Ticket, Message]:
+    sender: Contact
+    try:
+        sender = contact_for(parsed.sender if parsed else Address("", ""))
+    except Exception:
+        sender = unknown_sender()
+    subject = (parsed.subject if parsed else "") or mail.message_id or "no subject"
+    ticket = ticket_actions.do_create_ticket(
+        actor=sender,
+        requester=sender,
+        subject=f"Unreadable email: {subject}"[:300],
+        body_text=(
+            f"Warning: this email {warning}. Its original source is attached "
+            "and can be downloaded from this ticket."
+        ),
+        channel=Channel.EMAIL,
+        tags=["mail-parse-failed"],
+        external_id=mail.message_id[:300],
+    )
+    message = Message.objects.filter(ticket=ticket).order_by("id").first()
+    assert message is not None
+    original = ContentFile(mail.raw_bytes, name="original.eml")
+    _save_files(message, [StoredFile(mail.public_id, original, "message/rfc822")])
+    return ticket, message
+
+
+def retry_received(older_than: timedelta = timedelta(minutes=5)) -> list[IngestResult]:
+    """Finish messages stored raw but never processed (the process died in between)."""
+    cutoff = timezone.now() - older_than
+    pending = MailMessage.objects.filter(state=State.RECEIVED, created_at__lt=cutoff)
+    return [
+        _process(mail, mail.raw_bytes, live=mail.source != Source.IMPORT, recipients=())
+        for mail in pending.order_by("created_at", "id")
+    ]
+
+
+@transaction.atomic
+def do_record_outbound(message: Message, raw: bytes, *, message_id: str) -> MailMessage:
+    """Record an email we sent (for the outbound sender), so replies and bounces find it."""
+    key = message_key(message_id)
+    mail = MailMessage.objects.create(
+        key=key,
+        message_id=message_id,
+        direction=Direction.OUTBOUND,
+        source=Source.OUTBOUND,
+        raw=MailMessage.compress(raw),
+        raw_size=len(raw),
+        ticket_id=message.ticket_id,
+        ticket_message=message,
+        state=State.PROCESSED,
+        delivery_status=DeliveryStatus.SENT,
+    )
+    MailReference.objects.bulk_create(
+        [MailReference(key=key, ticket_id=message.ticket_id)], ignore_conflicts=True
+    )
+    return mail

@@ -1,0 +1,103 @@
+"""``heedful mail import|listen|poll|retry`` (imported lazily by heedful.cli)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from heedful.mail.importer import import_paths
+
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        print(f"heedful mail import: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    summary = import_paths([Path(p) for p in args.paths], progress=sys.stderr)
+    print(summary.line())
+    for label in summary.failed:
+        print(f"  kept as an unreadable-mail ticket: {label}")
+    return 0
+
+
+def cmd_listen(args: argparse.Namespace) -> int:
+    from heedful.mail.smtp import IngestController
+
+    controller = IngestController(host=args.host, port=args.port, lmtp=args.lmtp)
+    controller.start()
+    kind = "LMTP" if args.lmtp else "SMTP"
+    print(f"Heedful {kind} listener on {args.host}:{args.port} (Ctrl+C stops it)", flush=True)
+    stop = threading.Event()
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
+    return 0
+
+
+def cmd_poll(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    from heedful.lib.env import ConfigError
+    from heedful.mail.imap import parse_imap_url, poll_once, start_pollers, wait_forever
+
+    try:
+        mailboxes = [parse_imap_url(url) for url in settings.MAIL_IMAP_URLS]
+    except ConfigError as exc:
+        sys.exit(f"heedful: configuration error: {exc}")
+    if not mailboxes:
+        sys.exit("heedful mail poll: no mailbox configured; set HEEDFUL_MAIL_IMAP")
+    if args.once:
+        for mailbox in mailboxes:
+            print(f"{mailbox.name}: {dict(poll_once(mailbox))}")
+        return 0
+    stop = threading.Event()
+    start_pollers(mailboxes, interval=settings.MAIL_IMAP_INTERVAL, stop=stop)
+    print(f"Polling {len(mailboxes)} mailbox(es) every {settings.MAIL_IMAP_INTERVAL} s", flush=True)
+    wait_forever(stop)
+    return 0
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from heedful.mail.actions import retry_received
+
+    results = retry_received(timedelta(minutes=args.older_than))
+    print(f"{len(results)} stored but unprocessed message(s) processed")
+    return 0
+
+
+def add_mail_parser(sub: argparse._SubParsersAction, setup: Callable[[], None]) -> None:
+    mail = sub.add_parser("mail", help="bring email in: import files, listen, poll IMAP")
+    commands = mail.add_subparsers(dest="mail_command", required=True)
+
+    def wrap(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        def run(args: argparse.Namespace) -> int:
+            setup()
+            return func(args)
+
+        return run
+
+    imp = commands.add_parser("import", help=".eml files, mbox files (*.mbox) and folders")
+    imp.add_argument("paths", nargs="+", metavar="PATH")
+    imp.set_defaults(func=wrap(cmd_import))
+
+    listen = commands.add_parser("listen", help="SMTP (or --lmtp) listener for direct delivery")
+    listen.add_argument("--host", default="127.0.0.1")
+    listen.add_argument("--port", type=int, default=2525)
+    listen.add_argument("--lmtp", action="store_true", help="speak LMTP instead of SMTP")
+    listen.set_defaults(func=wrap(cmd_listen))
+
+    poll = commands.add_parser("poll", help="poll the IMAP mailboxes of HEEDFUL_MAIL_IMAP")
+    poll.add_argument("--once", action="store_true", help="poll each mailbox once and exit")
+    poll.set_defaults(func=wrap(cmd_poll))
+
+    retry = commands.add_parser("retry", help="finish messages stored but never processed")
+    retry.add_argument("--older-than", type=float, default=5, help="minutes (default 5)")
+    retry.set_defaults(func=wrap(cmd_retry))
