@@ -16,6 +16,7 @@ from heedful.api.routers import (
     ticket_messages,
     tickets,
     users,
+    webhooks,
 )
 from heedful.api.throttle import CallerRateThrottle
 
@@ -54,3 +55,4 @@ api.add_router("/organizations", organizations.router)
 api.add_router("/tags", tags.router)
 api.add_router("/teams", teams.router)
 api.add_router("/users", users.router)
+api.add_router("/webhooks", webhooks.router)

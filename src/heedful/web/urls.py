@@ -2,7 +2,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from heedful.web.views import customers, home, inbox, notifications, search, tickets, tokens
+from heedful.web.views import (
+    customers,
+    home,
+    inbox,
+    notifications,
+    search,
+    tickets,
+    tokens,
+    webhooks,
+)
 
 app_name = "web"
 
@@ -34,4 +43,6 @@ urlpatterns = [
         tokens.revoke_api_token,
         name="revoke_api_token",
     ),
+    path("settings/webhooks/", webhooks.webhooks, name="webhooks"),
+    path("settings/webhooks/<uuid:public_id>/", webhooks.webhook_detail, name="webhook"),
 ]
