@@ -105,6 +105,7 @@ def test_it_refuses_customers_everywhere(
         assert response.status_code == 403, url
         assert b"Refund approval" not in response.content
         assert b"sidebar" not in response.content
+        assert b'href="/portal/" id="to-portal"' in response.content
     unread = Notification.objects.filter(read_at__isnull=True).count()
     before = ticket_state(world.looped)
     for url, data in post_requests(world, alice):
