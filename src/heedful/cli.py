@@ -1,7 +1,8 @@
 """The ``heedful`` command: one entry point for operators.
 
 heedful serve        web app (Granian) and, with --with-worker, the task worker
-heedful worker       task worker only (run any number of them)
+heedful worker       task worker only (run any number of them), with the SLA scheduler
+heedful scheduler    the SLA scheduler alone (breach warnings and escalations)
 heedful migrate      create or upgrade the database
 heedful demo         load demo data from ../shared/data (or a small built-in set)
 heedful createadmin  create an administrator
@@ -71,6 +72,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     _setup_django()
+    if not args.no_scheduler:
+        from heedful.sla.scheduler import start_in_thread
+
+        # Every worker runs the SLA scheduler; the lease lets one of them lead.
+        start_in_thread()
     _manage("db_worker", "--queue-name", "*", "--interval", str(args.interval))
     return 0
 
@@ -144,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="run the background task worker")
     worker.add_argument("--interval", type=float, default=0.5, help="seconds between polls")
+    worker.add_argument(
+        "--no-scheduler", action="store_true", help="do not run the SLA scheduler in this worker"
+    )
     worker.set_defaults(func=cmd_worker)
 
     sub.add_parser("migrate", help="create or upgrade the database").set_defaults(func=cmd_migrate)
@@ -174,6 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
     from heedful.mail.cli import add_mail_parser
 
     add_mail_parser(sub, _setup_django)
+
+    from heedful.sla.cli import add_scheduler_parser
+
+    add_scheduler_parser(sub, _setup_django)
     return parser
 
 

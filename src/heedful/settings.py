@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "heedful.api",
     "heedful.sla",
     "heedful.mail",
+    "heedful.portal",
+    "heedful.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +117,11 @@ def _database() -> dict[str, Any]:
         }
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     elif engine == "django.db.backends.postgresql":
+        # No parallel workers for the app's own short queries: on a small machine starting
+        # them costs more (10-20 ms) than the scan they share (docs/performance.md). A
+        # DATABASE_URL with ?options=... keeps its own setting.
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("options", "-c max_parallel_workers_per_gather=0")
         # Lets concurrent test runs each create their own throw-away database.
         test_name = env_str("HEEDFUL_TEST_DATABASE", "")
         if test_name:
@@ -202,3 +209,32 @@ MAIL_MAX_BYTES = env_int("HEEDFUL_MAIL_MAX_BYTES", 25 * 1024 * 1024, minimum=102
 # IMAP mailboxes to poll: whitespace-separated imap:// or imaps:// URLs (see mail/imap.py).
 MAIL_IMAP_URLS = env_str("HEEDFUL_MAIL_IMAP", "").split()
 MAIL_IMAP_INTERVAL = env_int("HEEDFUL_MAIL_IMAP_INTERVAL", 60, minimum=1)
+
+# Customer portal and web form (docs/portal.md): how long a sign-in link lives, and how
+# many sign-in links or web-form tickets one address / one IP may ask for in an hour.
+PORTAL_LINK_MINUTES = env_int("HEEDFUL_PORTAL_LINK_MINUTES", 15, minimum=1)
+PORTAL_RATE_PER_ADDRESS = env_int("HEEDFUL_PORTAL_RATE_PER_ADDRESS", 5, minimum=1)
+PORTAL_RATE_PER_IP = env_int("HEEDFUL_PORTAL_RATE_PER_IP", 30, minimum=1)
+# Behind a reverse proxy: the header holding the client's address (e.g. X-Forwarded-For);
+# its last entry is used. Empty: the connection's address (REMOTE_ADDR).
+CLIENT_IP_HEADER = env_str("HEEDFUL_CLIENT_IP_HEADER", "").strip()
+
+# Outgoing webhooks (docs/webhooks.md): a subscription is switched off after this many
+# failed deliveries in a row, and its owner is told by email.
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("HEEDFUL_WEBHOOK_DISABLE_AFTER_FAILURES", 10, minimum=1)
+
+# Outbound email (docs/email.md, "Email out"). Replies carry Reply-To: support+HD-1042@…
+# (the sending mailbox's address, plus-addressed) unless plus addressing is turned off.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 60, minimum=1)
+MAIL_PLUS_ADDRESSING = env_bool("HEEDFUL_MAIL_PLUS_ADDRESSING", True)
+# Temporary failures (4xx, connection errors) retry after 1, 2, 4… times this, this often.
+MAIL_SEND_ATTEMPTS = env_int("HEEDFUL_MAIL_SEND_ATTEMPTS", 8, minimum=1)
+MAIL_RETRY_SECONDS = env_int("HEEDFUL_MAIL_RETRY_SECONDS", 60, minimum=1)
+# An email still "sending" after this long is marked "not confirmed", never resent.
+MAIL_SENDING_TIMEOUT = env_int("HEEDFUL_MAIL_SENDING_TIMEOUT", 900, minimum=60)
+# Auto-acknowledgement of new email tickets, at most this many per sender an hour.
+MAIL_AUTOACK = env_bool("HEEDFUL_MAIL_AUTOACK", True)
+MAIL_AUTOACK_PER_HOUR = env_int("HEEDFUL_MAIL_AUTOACK_PER_HOUR", 3, minimum=1)
+MAIL_AUTOACK_NO_SLA_TEXT = env_str(
+    "HEEDFUL_MAIL_AUTOACK_NO_SLA_TEXT", "We will get back to you as soon as we can."
+)

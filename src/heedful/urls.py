@@ -10,5 +10,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("heedful.mail.urls")),
+    path("", include("heedful.portal.urls")),
+    # Before heedful.web.urls, whose inbox/<view>/ would take inbox/breaching/.
+    path("", include("heedful.sla.urls")),
     path("", include("heedful.web.urls")),
 ]

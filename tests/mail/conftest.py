@@ -19,6 +19,8 @@ CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "email
 @pytest.fixture(autouse=True)
 def _our_addresses(settings: Any) -> None:
     settings.MAIL_ADDRESSES = ["support@heedful.test"]
+    # Acknowledgements are tested on their own (test_autoack.py turns them back on).
+    settings.MAIL_AUTOACK = False
 
 
 @pytest.fixture

@@ -49,9 +49,9 @@ def test_it_lists_with_a_constant_number_of_queries(
 ) -> None:
     for i in range(count):
         make_ticket(subject=f"Ticket {i}", assignee=alice, team=support, tags=[f"t{i}", "vip"])
-    # session, user, capped count, rows, tags, teams, agents; then the frame: unread
-    # notifications and five sidebar counts (one more to read alice's teams).
-    with django_assert_num_queries(14):
+    # session, user, capped count, rows, tags, teams, agents, the nearest SLA clocks; then
+    # the frame: unread notifications and five sidebar counts (one more for alice's teams).
+    with django_assert_num_queries(15):
         response = agent.get("/inbox/open/")
     assert len(refs(response)) == count
     assert response.context["page"].tickets[0].tags.all()[0].name in ("vip", "t0")

@@ -37,6 +37,7 @@ from heedful.mail.models import (
     Source,
     State,
 )
+from heedful.mail.outbound_ack import queue_auto_ack
 from heedful.mail.parsing import Address, ParsedEmail, parse_email
 from heedful.mail.threading import find_thread, message_key, own_keys, raw_key
 from heedful.tickets import actions as ticket_actions
@@ -158,6 +159,9 @@ def _deliver(mail: MailMessage, parsed: ParsedEmail, *, live: bool) -> tuple[Out
     _remember(mail, parsed, ticket, at)
     _add_followers(ticket, parsed, sender, at)
     _finish(mail, parsed, body, ticket, message, State.PROCESSED)
+    if outcome == Outcome.CREATED and live:
+        # Acknowledge a new ticket (not imported history; never automated mail).
+        queue_auto_ack(ticket, mail, written_to=parsed.recipients)
     return outcome, ticket
 
 

@@ -145,3 +145,133 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} follows up {self.previous_id}"
+
+
+# --- Outbound: mailboxes, auto-acknowledgement templates and the outbox --------------------
+
+
+class Mailbox(models.Model):
+    """One of our addresses: the From, signature and Reply-To base of the mail we send.
+
+    A reply goes out from the mailbox the customer wrote to, else the mailbox of the
+    ticket's team, else the default mailbox, else DEFAULT_FROM_EMAIL without signature.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    address = models.EmailField(unique=True, help_text="e.g. support@acme.com")
+    name = models.CharField(max_length=100, blank=True, help_text="Shown as the sender's name.")
+    signature = models.TextField(blank=True, help_text="Plain text, added below every email.")
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["address"]
+        indexes = [models.Index(fields=["team"], name="mailbox_team_idx")]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class AutoAckTemplate(models.Model):
+    """The auto-acknowledgement of new email tickets, per team; the one without a team
+    is the help desk's default (and without any row, the built-in text is used).
+
+    Django template syntax; variables: ``ref``, ``name``, ``first_name``, ``subject``,
+    ``expected_response`` (a sentence: "We'll reply by 10:00 Monday, Berlin time.")."""
+
+    team = models.OneToOneField(
+        "accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    subject = models.CharField(max_length=300, default="We received your request [{{ ref }}]")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # Several team-less rows: the oldest is the default.
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"auto-ack for {self.team_id or 'everyone'}"
+
+
+class OutboundKind(models.TextChoices):
+    REPLY = "reply", "Agent reply"
+    AUTO_ACK = "auto_ack", "Auto-acknowledgement"
+
+
+class OutboundState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    # Handed to the mail server right now; committed *before* the SMTP conversation.
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Not delivered"
+    # The sender stopped between "sending" and "sent": it may or may not have gone out.
+    # Never resent automatically (a customer never gets the same email twice).
+    UNCONFIRMED = "unconfirmed", "Not confirmed"
+
+
+class OutboundEmail(models.Model):
+    """The outbox: one row per email we send, written in the transaction that decided
+    to send it. ``idempotency_key`` makes a second decision a no-op; ``message_id`` is
+    fixed here, so every attempt (and any duplicate) carries the same Message-ID."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    idempotency_key = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=OutboundKind.choices)
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    ticket_message = models.ForeignKey(
+        "tickets.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    mailbox = models.ForeignKey(
+        Mailbox, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message_id = models.CharField(max_length=250)
+    from_address = models.CharField(max_length=300)
+    reply_to = models.CharField(max_length=300, blank=True)
+    # The main recipient, lower-cased (per-sender rate limit of auto-acknowledgements).
+    recipient = models.CharField(max_length=254)
+    to = models.JSONField(default=list)
+    cc = models.JSONField(default=list, blank=True)
+    subject = models.CharField(max_length=400)
+    # Set for auto-acknowledgements (rendered once, when decided); replies use the message.
+    body_text = models.TextField(blank=True)
+    signature = models.TextField(blank=True)
+    in_reply_to = models.CharField(max_length=250, blank=True)
+    references = models.TextField(blank=True)
+    state = models.CharField(
+        max_length=12, choices=OutboundState.choices, default=OutboundState.QUEUED
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sending_started_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    # The stored copy of what went out (raw source, bounces find it by Message-ID).
+    mail = models.ForeignKey(
+        MailMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"], name="outboundemail_idempotency_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="outboundemail_due_idx"),
+            models.Index(fields=["ticket", "created_at"], name="outboundemail_ticket_idx"),
+            models.Index(
+                fields=["kind", "recipient", "created_at"], name="outboundemail_recipient_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.message_id} ({self.state})"

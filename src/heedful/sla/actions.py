@@ -24,7 +24,7 @@ from heedful.tickets.models import Ticket
 
 _COMPARED = (
     "policy_id", "target_minutes", "state", "started_at", "due_at", "achieved_at", "breached",
-    "elapsed_seconds", "paused_seconds",
+    "elapsed_seconds", "paused_seconds", "warn_at",
 )  # fmt: skip
 
 
@@ -35,6 +35,7 @@ def _row_values(result: ClockResult, now: datetime) -> dict[str, Any]:
         "state": result.state,
         "started_at": result.started_at,
         "due_at": result.due_at,
+        "warn_at": result.warn_at,
         "achieved_at": result.achieved_at,
         "breached": result.breached,
         "elapsed_seconds": int(result.elapsed.total_seconds()),

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from heedful.sla.models import Calendar, ClosedDate, OpeningHours, Policy, Target, TicketClock
+from heedful.sla.models import (
+    Calendar,
+    ClockAlert,
+    ClosedDate,
+    EscalationRule,
+    OpeningHours,
+    Policy,
+    Target,
+    TicketClock,
+)
 
 
 class OpeningHoursInline(admin.TabularInline):
@@ -40,6 +49,30 @@ class TicketClockAdmin(admin.ModelAdmin):
     list_display = ("ticket", "kind", "cycle", "state", "due_at", "achieved_at", "breached")
     list_filter = ("kind", "state", "breached")
     list_select_related = ("ticket",)
+    raw_id_fields = ("ticket",)
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(EscalationRule)
+class EscalationRuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "position", "is_active", "trigger", "offset_minutes", "policy")
+    list_editable = ("position", "is_active")
+    list_filter = ("trigger", "is_active")
+    raw_id_fields = ("reassign_to_user",)
+
+
+@admin.register(ClockAlert)
+class ClockAlertAdmin(admin.ModelAdmin):
+    """Read-only: written by the scheduler, one row per warning or escalation sent."""
+
+    list_display = ("ticket", "clock_kind", "cycle", "rule", "state", "fire_at", "sent_at")
+    list_filter = ("state", "clock_kind")
+    list_select_related = ("ticket", "rule")
     raw_id_fields = ("ticket",)
 
     def has_add_permission(self, request: object) -> bool:

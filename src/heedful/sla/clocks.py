@@ -95,6 +95,8 @@ class ClockResult:
     # Service time still allowed while paused; None when running, reached or achieved.
     remaining: timedelta | None = None
     calendar: BusinessCalendar | None = None
+    # When the last quarter of the target starts; set only while the clock runs.
+    warn_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,9 @@ def _result(
     else:
         state = ClockState.RUNNING
     reference = achieved_at if achieved_at is not None else now
+    warn_at = None
+    if state == ClockState.RUNNING and due_at is not None:
+        warn_at = _due(rule.calendar, running, timedelta(minutes=minutes) * 3 / 4)[0]
     return ClockResult(
         kind=life.kind,
         cycle=life.cycle,
@@ -221,6 +226,7 @@ def _result(
         paused=paused,
         remaining=remaining if due_at is None else None,
         calendar=rule.calendar,
+        warn_at=warn_at,
     )
 
 

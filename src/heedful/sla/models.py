@@ -222,6 +222,9 @@ class TicketClock(models.Model):
     started_at = models.DateTimeField()
     # When the target is (or was) reached; None while paused or stopped short of it.
     due_at = models.DateTimeField(null=True, blank=True)
+    # When the last quarter of the target begins (the list colours turn amber then);
+    # set with due_at while the clock runs.
+    warn_at = models.DateTimeField(null=True, blank=True)
     achieved_at = models.DateTimeField(null=True, blank=True)
     breached = models.BooleanField(default=False)
     # Service time counted, and service time paused, as of computed_at (or achievement).
@@ -251,3 +254,130 @@ class TicketClock(models.Model):
         if self.breached:
             return True
         return self.state == ClockState.RUNNING and self.due_at is not None and self.due_at < now
+
+
+class AlertTrigger(models.TextChoices):
+    # Some minutes before the due time: "this will breach soon".
+    WARNING = "warning", "Breach warning"
+    # At the due time, or some minutes after it: "this has breached".
+    BREACH = "breach", "Escalation on breach"
+
+
+class EscalationRule(models.Model):
+    """What to do when a running clock nears or passes its due time.
+
+    The scheduler applies each active rule once per clock round (a ticket's clock kind
+    and cycle): ``offset_minutes`` before the due time for a warning, after it for a
+    breach. Empty conditions match every clock.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=100, unique=True)
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    trigger = models.CharField(max_length=10, choices=AlertTrigger.choices)
+    offset_minutes = models.PositiveIntegerField(
+        default=0,
+        help_text="Warning: minutes before the due time. Breach: minutes after it (0 = at once).",
+    )
+    # Conditions.
+    policy = models.ForeignKey(
+        Policy, null=True, blank=True, on_delete=models.CASCADE, related_name="escalation_rules",
+        help_text="Only clocks of this policy (blank: any policy).",
+    )  # fmt: skip
+    kinds = models.JSONField(
+        default=list, blank=True, help_text='Clock kinds, e.g. ["first_response"] (empty: all).'
+    )
+    priorities = models.JSONField(
+        default=list, blank=True, help_text='Ticket priorities, e.g. ["high", "urgent"].'
+    )
+    only_in_service_hours = models.BooleanField(
+        default=False,
+        help_text="Wait until the policy's calendar is open before acting (never at night).",
+    )
+    # Actions.
+    notify_assignee = models.BooleanField(default=True)
+    notify_team_lead = models.BooleanField(default=False)
+    reassign_to_team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reassign_to_user = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    raise_priority_to = models.CharField(
+        max_length=20, choices=Priority.choices, blank=True,
+        help_text="Raise the priority to this level (never lowers it).",
+    )  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        for field in ("kinds", "priorities"):
+            value = getattr(self, field)
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValidationError({field: 'Give a list of texts, e.g. [] or ["a", "b"].'})
+        unknown = set(self.kinds) - set(ClockKind.values)
+        if unknown:
+            raise ValidationError({"kinds": f"Unknown clock kinds: {sorted(unknown)}."})
+        unknown = set(self.priorities) - set(Priority.values)
+        if unknown:
+            raise ValidationError({"priorities": f"Unknown priorities: {sorted(unknown)}."})
+        if self.reassign_to_user is not None and not self.reassign_to_user.is_full_agent:
+            raise ValidationError({"reassign_to_user": "Tickets go to full agents only."})
+
+
+class AlertState(models.TextChoices):
+    # Found due; waits for ``fire_at`` (the calendar's next opening for in-hours rules).
+    WAITING = "waiting", "Waiting"
+    # Handed to the task worker at ``queued_at``.
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+
+
+class ClockAlert(models.Model):
+    """One warning or escalation of one clock round: the row that makes sure it is
+    sent once, whatever restarts or second schedulers happen."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    clock_kind = models.CharField(max_length=20, choices=ClockKind.choices)
+    cycle = models.PositiveIntegerField()
+    rule = models.ForeignKey(EscalationRule, on_delete=models.CASCADE, related_name="alerts")
+    state = models.CharField(max_length=10, choices=AlertState.choices)
+    due_at = models.DateTimeField(help_text="The clock's due time when the alert was found.")
+    fire_at = models.DateTimeField()
+    queued_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["fire_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "clock_kind", "cycle", "rule"], name="clockalert_once_per_round"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "fire_at"], name="clockalert_state_fire_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.clock_kind}#{self.cycle} rule {self.rule_id} {self.state}"
+
+
+class SchedulerLease(models.Model):
+    """Who leads the scheduler: one row per job name, taken by an atomic UPDATE when
+    it has expired or already belongs to the caller (heedful.sla.lease)."""
+
+    name = models.CharField(max_length=50, unique=True)
+    holder = models.CharField(max_length=200, blank=True)
+    expires_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder or 'nobody'} until {self.expires_at}"

@@ -23,6 +23,7 @@ from heedful.customers.models import Contact
 from heedful.lib.errors import ActionError, ActionForbidden
 from heedful.lib.html import sanitize_html, text_to_html
 from heedful.lib.mentions import find_mentions
+from heedful.mail.outbound import queue_reply_email
 from heedful.sla.actions import schedule_clock_recompute
 from heedful.tickets import tasks
 from heedful.tickets.events import Actor, snapshot
@@ -45,6 +46,7 @@ from heedful.tickets.models import (
 from heedful.tickets.models import (
     Sequence as NumberSequence,
 )
+from heedful.webhooks.emit import emit_ticket_event
 
 FIRST_TICKET_NUMBER = 1001
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -52,9 +54,11 @@ MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 def record_event(ticket: Ticket, kind: EventKind, actor: Actor, **details: Any) -> TicketEvent:
     """Log one change. SLA clocks are a function of this log, so every change also
-    schedules their recompute, once per ticket, after the transaction commits."""
+    schedules their recompute, once per ticket, after the transaction commits; and
+    webhook subscribers hear of it after the commit too."""
     event = log_event(ticket, kind, actor, **details)
     schedule_clock_recompute(ticket.pk)
+    emit_ticket_event(event)
     return event
 
 
@@ -201,6 +205,10 @@ def do_add_message(
     if new_status is not None and new_status != ticket.status:
         assert isinstance(author, User)
         do_change_status(ticket, new_status, actor=author, at=at)
+    if is_public and isinstance(author, User) and created_at is None:
+        # A live reply goes to the customer by email (the worker sends it after commit);
+        # backdated history (imports, demo data) is never emailed.
+        queue_reply_email(message)
     return message
 
 

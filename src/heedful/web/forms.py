@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from heedful.accounts.models import Role, Team, User
 from heedful.lib.errors import ActionError, ActionForbidden
+from heedful.sla.escalations import BOT_USERNAME
 from heedful.tickets.inbox import SORTS
 from heedful.tickets.models import Priority, Status, parse_ref
 
@@ -165,7 +166,9 @@ class SearchForm(forms.Form):
 
 def editing_choices() -> dict[str, Any]:
     """Options of the selects that change tickets: one query for teams, one for agents."""
-    agents = User.objects.filter(is_active=True, role__in=(Role.ADMIN, Role.AGENT))
+    agents = User.objects.filter(is_active=True, role__in=(Role.ADMIN, Role.AGENT)).exclude(
+        username=BOT_USERNAME
+    )
     return {
         "teams": list(Team.objects.only("public_id", "name")),
         "agents": list(agents.only("username", "first_name", "last_name")),

@@ -8,11 +8,13 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from heedful.accounts.models import User
 from heedful.customers.models import Organization
+from heedful.sla.due import attach_nearest_clocks
 from heedful.tickets.access import visible_tickets
 from heedful.tickets.actions import BulkChange, do_bulk_update
 from heedful.tickets.inbox import FILTERS, SORTS, VIEWS, BadInboxQuery, InboxQuery, inbox_page
@@ -67,6 +69,8 @@ def inbox(request: StaffRequest, view: str) -> HttpResponse:
         page = inbox_page(request.user, query)
     except BadInboxQuery as exc:
         return _bad_request(request, f"This inbox cannot be shown: {exc}.", request.path)
+    # The nearest due SLA clock of each row: one query for the page.
+    attach_nearest_clocks(page.tickets, timezone.now())
     organization = None
     if "organization" in query.filters:
         organization = Organization.objects.filter(public_id=query.filters["organization"]).first()
