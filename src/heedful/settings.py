@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "heedful.mail",
     "heedful.portal",
     "heedful.webhooks",
+    "heedful.feedback",
 ]
 
 MIDDLEWARE = [
@@ -238,3 +239,13 @@ MAIL_AUTOACK_PER_HOUR = env_int("HEEDFUL_MAIL_AUTOACK_PER_HOUR", 3, minimum=1)
 MAIL_AUTOACK_NO_SLA_TEXT = env_str(
     "HEEDFUL_MAIL_AUTOACK_NO_SLA_TEXT", "We will get back to you as soon as we can."
 )
+
+# Feedback (docs/feedback.md): the CSAT survey goes this many minutes after a ticket is
+# solved; a ticket solved again within the window is not surveyed again; no contact gets
+# more than one survey of any kind per throttle period; rating links live this long; a
+# score below the minimum sample says "not enough data".
+FEEDBACK_CSAT_DELAY_MINUTES = env_int("HEEDFUL_FEEDBACK_CSAT_DELAY_MINUTES", 24 * 60, minimum=0)
+FEEDBACK_RESURVEY_WINDOW_DAYS = env_int("HEEDFUL_FEEDBACK_RESURVEY_WINDOW_DAYS", 7, minimum=0)
+FEEDBACK_THROTTLE_DAYS = env_int("HEEDFUL_FEEDBACK_THROTTLE_DAYS", 30, minimum=0)
+FEEDBACK_LINK_MAX_AGE_DAYS = env_int("HEEDFUL_FEEDBACK_LINK_MAX_AGE_DAYS", 30, minimum=1)
+FEEDBACK_MIN_SAMPLE = env_int("HEEDFUL_FEEDBACK_MIN_SAMPLE", 30, minimum=1)

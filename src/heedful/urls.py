@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("heedful.mail.urls")),
     path("", include("heedful.portal.urls")),
+    path("", include("heedful.feedback.urls")),
     # Before heedful.web.urls, whose inbox/<view>/ would take inbox/breaching/.
     path("", include("heedful.sla.urls")),
     path("", include("heedful.web.urls")),

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from heedful.accounts.models import Notification, NotificationKind, Team, User
 from heedful.customers.models import Contact
+from heedful.feedback.actions import on_ticket_event as feedback_on_ticket_event
 from heedful.lib.errors import ActionError, ActionForbidden
 from heedful.lib.html import sanitize_html, text_to_html
 from heedful.lib.mentions import find_mentions
@@ -55,10 +56,12 @@ MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 def record_event(ticket: Ticket, kind: EventKind, actor: Actor, **details: Any) -> TicketEvent:
     """Log one change. SLA clocks are a function of this log, so every change also
     schedules their recompute, once per ticket, after the transaction commits; and
-    webhook subscribers hear of it after the commit too."""
+    webhook subscribers hear of it after the commit too. Feedback hears of it too: a
+    solve schedules the CSAT survey, a customer's message is scored for sentiment."""
     event = log_event(ticket, kind, actor, **details)
     schedule_clock_recompute(ticket.pk)
     emit_ticket_event(event)
+    feedback_on_ticket_event(event)
     return event
 
 

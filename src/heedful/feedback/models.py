@@ -1,0 +1,222 @@
+"""Surveys, the requests we send, the answers we get, who gets credit, and sentiment.
+
+A :class:`SurveyRequest` is one survey sent (or to be sent) to one contact, usually
+about one ticket. Its answers are :class:`Response` rows, at most one per question:
+a rating link used twice updates the answer instead of adding one. Scores are never
+stored: heedful.lib.feedback_stats computes them from the responses.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from heedful.lib.feedback_stats import Metric
+
+
+class SurveyKind(models.TextChoices):
+    CSAT = "csat", "After a ticket is solved (CSAT, CES)"
+    NPS = "nps", "Relationship (NPS)"
+    CUSTOM = "custom", "Custom"
+
+
+class QuestionKind(models.TextChoices):
+    RATING = "rating", "Rating"
+    CHOICE = "choice", "Choice"
+    TEXT = "text", "Free text"
+
+
+class QuestionMetric(models.TextChoices):
+    NONE = "", "None"
+    CSAT = Metric.CSAT.value, "CSAT"
+    CES = Metric.CES.value, "CES"
+    NPS = Metric.NPS.value, "NPS"
+
+
+class Survey(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Built-in surveys are found by key ("csat", "nps"); custom ones have their own.
+    key = models.SlugField(max_length=50, unique=True)
+    kind = models.CharField(max_length=20, choices=SurveyKind.choices)
+    name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Question(models.Model):
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    # Stable name within the survey ("rating", "comment", "effort"), used by forms.
+    key = models.SlugField(max_length=50)
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=20, choices=QuestionKind.choices)
+    metric = models.CharField(
+        max_length=10, choices=QuestionMetric.choices, blank=True, default=QuestionMetric.NONE
+    )
+    prompt = models.CharField(max_length=300)
+    scale_min = models.SmallIntegerField(null=True, blank=True)
+    scale_max = models.SmallIntegerField(null=True, blank=True)
+    choices = models.JSONField(default=list, blank=True)
+    required = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["survey", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "key"], name="feedback_question_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}:{self.key}"
+
+
+class RequestState(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    SENT = "sent", "Sent"
+    ANSWERED = "answered", "Answered"
+    SKIPPED = "skipped", "Not sent"
+
+
+class SkipReason(models.TextChoices):
+    NONE = "", "None"
+    REOPENED = "reopened", "The ticket was reopened"
+    THROTTLED = "throttled", "The contact was surveyed recently"
+    NO_EMAIL = "no_email", "The contact has no email address"
+    INACTIVE = "inactive", "The survey is switched off"
+
+
+class SurveyRequest(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="requests")
+    contact = models.ForeignKey(
+        "customers.Contact", on_delete=models.CASCADE, related_name="survey_requests"
+    )
+    organization = models.ForeignKey(
+        "customers.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="survey_requests",
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="survey_requests",
+    )
+    state = models.CharField(
+        max_length=20, choices=RequestState.choices, default=RequestState.SCHEDULED
+    )
+    skip_reason = models.CharField(
+        max_length=20, choices=SkipReason.choices, blank=True, default=SkipReason.NONE
+    )
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="feedback_request_due_idx"),
+            models.Index(fields=["contact", "sent_at"], name="feedback_request_contact_idx"),
+            models.Index(fields=["ticket", "created_at"], name="feedback_request_ticket_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} to {self.contact_id} ({self.state})"
+
+
+class Response(models.Model):
+    """One answer to one question of one request. Contact, organization and ticket are
+    copied from the request so the statistics need no join."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    request = models.ForeignKey(SurveyRequest, on_delete=models.CASCADE, related_name="responses")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="responses")
+    metric = models.CharField(max_length=10, choices=QuestionMetric.choices, blank=True)
+    contact = models.ForeignKey("customers.Contact", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        "customers.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rating = models.SmallIntegerField(null=True, blank=True)
+    choice = models.CharField(max_length=200, blank=True)
+    text = models.TextField(blank=True)
+    sentiment = models.FloatField(null=True, blank=True, help_text="Compound score, -1 to 1.")
+    sentiment_label = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "question"], name="feedback_response_unique")
+        ]
+        indexes = [
+            models.Index(fields=["metric", "created_at"], name="feedback_response_metric_idx"),
+            models.Index(fields=["organization", "created_at"], name="feedback_response_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.rating if self.rating is not None else self.text[:30]}"
+
+
+class AgentCredit(models.Model):
+    """Every agent who replied publicly on the ticket shares the rating, weighted by
+    their share of the public replies (fair attribution, not only the last assignee)."""
+
+    request = models.ForeignKey(SurveyRequest, on_delete=models.CASCADE, related_name="credits")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback_credits"
+    )
+    replies = models.PositiveIntegerField()
+    weight = models.FloatField()
+
+    class Meta:
+        ordering = ["-weight", "agent_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "agent"], name="feedback_credit_unique")
+        ]
+        indexes = [models.Index(fields=["agent", "request"], name="feedback_credit_agent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.weight:.2f}"
+
+
+class SentimentLabel(models.TextChoices):
+    NEGATIVE = "negative", "Negative"
+    NEUTRAL = "neutral", "Neutral"
+    POSITIVE = "positive", "Positive"
+
+
+class MessageSentiment(models.Model):
+    """The sentiment of one inbound ticket message, by the model named in ``model``."""
+
+    message = models.OneToOneField(
+        "tickets.Message", on_delete=models.CASCADE, primary_key=True, related_name="sentiment"
+    )
+    model = models.CharField(max_length=50)
+    compound = models.FloatField()
+    label = models.CharField(max_length=10, choices=SentimentLabel.choices)
+    scored_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["label", "scored_at"], name="feedback_sentiment_label_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}: {self.label} ({self.compound:+.2f})"

@@ -1,0 +1,28 @@
+"""Feedback jobs for the task worker; each is idempotent (see actions.py)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from heedful.feedback import actions
+
+
+@task()
+def send_survey_request(request_id: int) -> str:
+    return actions.do_send_request(request_id)
+
+
+@task()
+def send_due_survey_requests() -> dict[str, int]:
+    return actions.send_due_requests()
+
+
+@task()
+def score_message_sentiment(message_id: int) -> str:
+    row = actions.do_score_message(message_id)
+    return row.label if row is not None else "skipped"
+
+
+@task()
+def score_unscored_messages() -> int:
+    return actions.score_unscored_messages()

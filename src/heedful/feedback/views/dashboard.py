@@ -1,0 +1,38 @@
+"""The agents' feedback page: scores with intervals and sample sizes, the
+distinct-customer view, the rating distribution and the latest comments."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils import timezone
+
+from heedful.feedback.dashboard import panels, verbatims
+from heedful.web.decorators import StaffRequest, staff_required
+
+PERIODS = {"30": 30, "90": 90, "365": 365}
+DEFAULT_PERIOD = "90"
+
+
+@staff_required
+def feedback_page(request: StaffRequest) -> HttpResponse:
+    # Comments quote customers of every organization: light agents see only the tickets
+    # they are looped into, so they do not see this page.
+    if not request.user.is_full_agent:
+        raise PermissionDenied("The feedback page is for full agents.")
+    period = request.GET.get("days", DEFAULT_PERIOD)
+    if period not in PERIODS:
+        return HttpResponseBadRequest("days must be one of 30, 90 or 365.")
+    since = timezone.now() - timedelta(days=PERIODS[period])
+    score_panels, chart = panels(since)
+    context = {
+        "panels": score_panels,
+        "chart": chart,
+        "verbatims": verbatims(since),
+        "period": period,
+        "periods": list(PERIODS),
+    }
+    return render(request, "feedback/dashboard.html", context)
