@@ -74,7 +74,7 @@ def _customer(organization_id: int | None, contact_id: int) -> Hashable:
     return ("org", organization_id) if organization_id is not None else ("contact", contact_id)
 
 
-def panels(since: datetime) -> tuple[list[Panel], GroupedBars]:
+def panels(since: datetime) -> tuple[list[Panel], GroupedBars | None]:
     rows = list(
         Response.objects.filter(
             created_at__gte=since,
@@ -102,8 +102,9 @@ def panels(since: datetime) -> tuple[list[Panel], GroupedBars]:
         ratings = [rating for _, rating in by_metric[metric]]
         result.append(Panel(metric, score(metric, ratings, min_sample=min_sample), view, top_name))
     csat = [rating for _, rating in by_metric[Metric.CSAT]]
-    chart = grouped_bars([(str(r), [csat.count(r)]) for r in range(1, 6)], width=500, height=140)
-    return result, chart
+    if not csat:
+        return result, None
+    return result, grouped_bars([(str(r), [csat.count(r)]) for r in range(1, 6)], height=140)
 
 
 def verbatims(since: datetime, limit: int = VERBATIMS) -> list[Response]:
