@@ -110,9 +110,12 @@ def _database() -> dict[str, Any]:
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
+            # Reads go through the 256 MB memory map (file pages the kernel shares between
+            # connections); the private page cache of each connection (one per server
+            # thread) stays small: 16 MB (docs/performance.md).
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                "PRAGMA mmap_size=268435456; PRAGMA cache_size=-65536; "
+                "PRAGMA mmap_size=268435456; PRAGMA cache_size=-16384; "
                 "PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=ON;"
             ),
         }
@@ -249,3 +252,8 @@ FEEDBACK_RESURVEY_WINDOW_DAYS = env_int("HEEDFUL_FEEDBACK_RESURVEY_WINDOW_DAYS",
 FEEDBACK_THROTTLE_DAYS = env_int("HEEDFUL_FEEDBACK_THROTTLE_DAYS", 30, minimum=0)
 FEEDBACK_LINK_MAX_AGE_DAYS = env_int("HEEDFUL_FEEDBACK_LINK_MAX_AGE_DAYS", 30, minimum=1)
 FEEDBACK_MIN_SAMPLE = env_int("HEEDFUL_FEEDBACK_MIN_SAMPLE", 30, minimum=1)
+# A detractor / bad CSAT follow-up is due this many days later (24/7 days: weekends
+# count); NPS goes to each contact with a ticket in the period every this many days
+# (0: never).
+FEEDBACK_FOLLOW_UP_DUE_DAYS = env_int("HEEDFUL_FEEDBACK_FOLLOW_UP_DUE_DAYS", 2, minimum=0)
+FEEDBACK_NPS_EVERY_DAYS = env_int("HEEDFUL_FEEDBACK_NPS_EVERY_DAYS", 90, minimum=0)

@@ -231,7 +231,20 @@ def do_answer(request: SurveyRequest, answers: dict[str, str | int]) -> list[Res
     if saved:
         request.state, request.answered_at, request.updated_at = RequestState.ANSWERED, now, now
         request.save(update_fields=["state", "answered_at", "updated_at"])
+    _act_on(request, saved)
     return saved
+
+
+def _act_on(request: SurveyRequest, saved: list[Response]) -> None:
+    """A bad rating opens a follow-up; a positive comment may give kudos (R9, R12)."""
+    from heedful.feedback.followups import do_open_follow_up
+    from heedful.feedback.kudos import do_record_kudos
+
+    for response in saved:
+        if response.rating is not None:
+            do_open_follow_up(request, response)
+        elif response.text:
+            do_record_kudos(response)
 
 
 def _save_response(

@@ -2,6 +2,8 @@ from django.contrib import admin
 
 from heedful.feedback.models import (
     AgentCredit,
+    FollowUpTask,
+    Kudos,
     MessageSentiment,
     Question,
     Response,
@@ -52,3 +54,20 @@ class MessageSentimentAdmin(admin.ModelAdmin):
     list_display = ("message", "label", "compound", "model", "scored_at")
     list_filter = ("label", "model")
     raw_id_fields = ("message",)
+
+
+@admin.register(FollowUpTask)
+class FollowUpTaskAdmin(admin.ModelAdmin):
+    list_display = ("public_id", "contact", "metric", "rating", "owner", "state", "due_at")
+    list_filter = ("state", "metric", "owner_source")
+    list_select_related = ("contact", "owner")
+    raw_id_fields = ("request", "response", "contact", "organization", "ticket", "owner")
+    readonly_fields = ("public_id", "owner_emailed_at", "customer_told_at")
+
+
+@admin.register(Kudos)
+class KudosAdmin(admin.ModelAdmin):
+    list_display = ("agent", "reason", "contact", "ticket", "created_at")
+    list_filter = ("reason",)
+    list_select_related = ("agent", "contact", "ticket")
+    raw_id_fields = ("response", "contact", "organization", "ticket")

@@ -13,11 +13,12 @@ from datetime import datetime
 from django.conf import settings
 
 from heedful.customers.models import Organization
-from heedful.feedback.models import QuestionMetric, Response
+from heedful.feedback.models import FollowUpState, FollowUpTask, Kudos, QuestionMetric, Response
 from heedful.lib.feedback_stats import DistinctView, Metric, Score, distinct_view, score
 from heedful.web.charts import GroupedBars, grouped_bars
 
 VERBATIMS = 20
+FOLLOW_UPS_SHOWN = 10
 LABELS = {
     Metric.CSAT: ("CSAT", "share of ratings that are 4 or 5 out of 5"),
     Metric.CES: ("Customer effort", "mean of “how easy was it”, 1 to 7"),
@@ -115,3 +116,18 @@ def verbatims(since: datetime, limit: int = VERBATIMS) -> list[Response]:
         .select_related("contact", "organization", "ticket")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def awaiting_follow_up(limit: int = FOLLOW_UPS_SHOWN) -> tuple[list[FollowUpTask], int]:
+    """Open detractor follow-ups, the one due first first, and how many are open."""
+    open_tasks = FollowUpTask.objects.filter(state=FollowUpState.OPEN)
+    rows = list(
+        open_tasks.select_related("contact", "organization", "ticket", "owner").order_by(
+            "due_at", "id"
+        )[:limit]
+    )
+    return rows, open_tasks.count()
+
+
+def kudos_count(since: datetime) -> int:
+    return Kudos.objects.filter(created_at__gte=since).count()

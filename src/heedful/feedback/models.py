@@ -133,6 +133,10 @@ class SurveyRequest(models.Model):
             models.Index(fields=["state", "due_at"], name="feedback_request_due_idx"),
             models.Index(fields=["contact", "sent_at"], name="feedback_request_contact_idx"),
             models.Index(fields=["ticket", "created_at"], name="feedback_request_ticket_idx"),
+            # The NPS cadence: "has this contact had this survey since ...?"
+            models.Index(
+                fields=["contact", "survey", "created_at"], name="feedback_request_cadence_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -220,3 +224,121 @@ class MessageSentiment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id}: {self.label} ({self.compound:+.2f})"
+
+
+class FollowUpState(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+
+
+class OwnerSource(models.TextChoices):
+    """Why this person owns the follow-up (shown next to their name)."""
+
+    ACCOUNT_OWNER = "account_owner", "Account owner"
+    TEAM_LEAD = "team_lead", "Team lead"
+    ASSIGNEE = "assignee", "Ticket assignee"
+    NOBODY = "", "Nobody (no owner, lead or assignee)"
+
+
+class FollowUpTask(models.Model):
+    """A detractor (NPS 0-6) or a bad CSAT (1-2) to call back: one per survey request, so
+    an updated answer never opens a second one (R9)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    request = models.OneToOneField(
+        SurveyRequest, on_delete=models.CASCADE, related_name="follow_up"
+    )
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(max_length=10, choices=QuestionMetric.choices)
+    rating = models.SmallIntegerField()
+    contact = models.ForeignKey("customers.Contact", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        "customers.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="feedback_follow_ups",
+    )
+    owner_source = models.CharField(
+        max_length=20, choices=OwnerSource.choices, blank=True, default=OwnerSource.NOBODY
+    )
+    state = models.CharField(
+        max_length=10, choices=FollowUpState.choices, default=FollowUpState.OPEN
+    )
+    due_at = models.DateTimeField()
+    # Set by the worker once the owner is emailed (follow-ups without a ticket), so a
+    # retried job never emails twice.
+    owner_emailed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.TextField(blank=True, help_text="What was done.")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # "Closing the loop": what the customer is told, and when the worker sent it.
+    customer_message = models.TextField(blank=True)
+    customer_told_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="feedback_followup_due_idx"),
+            models.Index(fields=["owner", "state", "due_at"], name="feedback_followup_owner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.rating} from {self.contact_id} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == FollowUpState.OPEN
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_at < timezone.now()
+
+
+class KudosReason(models.TextChoices):
+    NAMED = "named", "Named in the comment"
+    THANKED = "thanked", "Thanked on their ticket"
+
+
+class Kudos(models.Model):
+    """A positive survey comment that names or thanks an agent who replied publicly on
+    the ticket (R12: reward what customers value)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="kudos")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="kudos"
+    )
+    reason = models.CharField(max_length=10, choices=KudosReason.choices)
+    contact = models.ForeignKey("customers.Contact", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        "customers.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "kudos"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "agent"], name="feedback_kudos_unique")
+        ]
+        indexes = [
+            models.Index(fields=["created_at"], name="feedback_kudos_created_idx"),
+            models.Index(fields=["agent", "created_at"], name="feedback_kudos_agent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"kudos for {self.agent_id} ({self.reason})"

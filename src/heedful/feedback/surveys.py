@@ -36,6 +36,20 @@ CSAT_LABELS = {
 }
 CES_LABELS = {1: "Very difficult", 4: "Neither", 7: "Very easy"}
 
+NPS_KEY = "nps"
+NPS_QUESTIONS = (
+    {
+        "key": RATING, "kind": QuestionKind.RATING, "metric": QuestionMetric.NPS,
+        "prompt": "How likely are you to recommend us to a friend or colleague?",
+        "scale_min": 0, "scale_max": 10, "required": True,
+    },
+    {
+        "key": COMMENT, "kind": QuestionKind.TEXT, "metric": QuestionMetric.NONE,
+        "prompt": "Why?", "required": False,
+    },
+)  # fmt: skip
+NPS_LABELS = {value: "" for value in range(11)} | {0: "Not at all likely", 10: "Extremely likely"}
+
 
 @transaction.atomic
 def csat_survey() -> Survey:
@@ -46,6 +60,22 @@ def csat_survey() -> Survey:
         for position, fields in enumerate(CSAT_QUESTIONS):
             Question.objects.create(survey=survey, position=position, **fields)
     return survey
+
+
+@transaction.atomic
+def nps_survey() -> Survey:
+    survey, created = Survey.objects.get_or_create(
+        key=NPS_KEY, defaults={"kind": SurveyKind.NPS, "name": "Relationship (NPS)"}
+    )
+    if created:
+        for position, fields in enumerate(NPS_QUESTIONS):
+            Question.objects.create(survey=survey, position=position, **fields)
+    return survey
+
+
+def rating_labels(survey: Survey) -> dict[int, str]:
+    """The one-click ratings of a survey's main question, value -> label."""
+    return NPS_LABELS if survey.kind == SurveyKind.NPS else CSAT_LABELS
 
 
 def questions_by_key(survey: Survey) -> dict[str, Question]:

@@ -26,3 +26,24 @@ def score_message_sentiment(message_id: int) -> str:
 @task()
 def score_unscored_messages() -> int:
     return actions.score_unscored_messages()
+
+
+@task()
+def schedule_nps_surveys() -> int:
+    from heedful.feedback.nps import run_gated_sweep
+
+    return run_gated_sweep()
+
+
+@task()
+def email_follow_up_owner(follow_up_id: int) -> bool:
+    from heedful.feedback.followups import do_email_owner
+
+    return do_email_owner(follow_up_id)
+
+
+@task()
+def send_closing_the_loop(follow_up_id: int) -> bool:
+    from heedful.feedback.followups import do_send_closing_the_loop
+
+    return do_send_closing_the_loop(follow_up_id)

@@ -119,12 +119,13 @@ def _enqueue(alert_ids: list[int]) -> None:
 def _enqueue_sweeps() -> None:
     """The scheduler's leader also starts other apps' periodic sweeps, so that exactly one
     process runs them: outgoing email retries and sends stuck in "sending", and survey
-    requests whose deferred task was lost."""
-    from heedful.feedback.tasks import send_due_survey_requests
+    requests whose deferred task was lost, NPS surveys on their cadence."""
+    from heedful.feedback.tasks import schedule_nps_surveys, send_due_survey_requests
     from heedful.mail.tasks import send_due_outbound_emails
 
     send_due_outbound_emails.enqueue()
     send_due_survey_requests.enqueue()
+    schedule_nps_surveys.enqueue()
 
 
 def run_pass(

@@ -10,7 +10,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 
-from heedful.feedback.dashboard import panels, verbatims
+from heedful.feedback.dashboard import awaiting_follow_up, kudos_count, panels, verbatims
 from heedful.web.decorators import StaffRequest, staff_required
 
 PERIODS = {"30": 30, "90": 90, "365": 365}
@@ -28,7 +28,11 @@ def feedback_page(request: StaffRequest) -> HttpResponse:
         return HttpResponseBadRequest("days must be one of 30, 90 or 365.")
     since = timezone.now() - timedelta(days=PERIODS[period])
     score_panels, chart = panels(since)
+    follow_ups, open_follow_ups = awaiting_follow_up()
     context = {
+        "follow_ups": follow_ups,
+        "open_follow_ups": open_follow_ups,
+        "kudos_count": kudos_count(since),
         "panels": score_panels,
         "chart": chart,
         "verbatims": verbatims(since),

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from heedful.feedback.actions import do_answer
 from heedful.feedback.links import LinkRefused, read_token
-from heedful.feedback.models import Response, SurveyRequest
-from heedful.feedback.surveys import COMMENT, CSAT_LABELS, EFFORT, RATING, questions_by_key
+from heedful.feedback.models import Response, SurveyKind, SurveyRequest
+from heedful.feedback.surveys import COMMENT, EFFORT, RATING, questions_by_key, rating_labels
 from heedful.lib.errors import ActionError
 
 REFUSED = {
@@ -54,7 +54,8 @@ def _survey_page(
         "ticket": survey_request.ticket,
         "questions": {key: questions.get(key) for key in (RATING, EFFORT, COMMENT)},
         "answers": _current_answers(survey_request),
-        "csat_labels": sorted(CSAT_LABELS.items()),
+        "rating_labels": sorted(rating_labels(survey_request.survey).items()),
+        "is_nps": survey_request.survey.kind == SurveyKind.NPS,
         "effort_values": range(1, 8),
         "recorded": recorded,
         "error": error,
@@ -85,8 +86,9 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         return _refused(request, exc.code, exc.message)
     if request.method == "GET":
         return _survey_page(request, survey_request, token)
+    asked = questions_by_key(survey_request.survey)
     answers: dict[str, str | int] = {
-        key: request.POST.get(key, "") for key in (RATING, EFFORT, COMMENT)
+        key: request.POST.get(key, "") for key in (RATING, EFFORT, COMMENT) if key in asked
     }
     try:
         do_answer(survey_request, answers)
