@@ -49,7 +49,7 @@ def test_it_serves_an_openapi_31_document_with_every_operation(openapi: dict[str
         "list_contacts", "get_contact", "list_organizations", "get_organization",
         "list_tags", "list_teams", "get_team", "list_users", "get_user",
         "list_webhooks", "create_webhook", "get_webhook", "update_webhook", "delete_webhook",
-        "list_webhook_deliveries",
+        "list_webhook_deliveries", "ingest_raw_mail",
     }  # fmt: skip
     create = openapi["paths"]["/api/v1/tickets"]["post"]
     assert {p["name"] for p in create["parameters"]} == {"Idempotency-Key"}

@@ -10,6 +10,7 @@ from heedful.api.auth import READ_AUTH
 from heedful.api.errors import install_error_handlers
 from heedful.api.routers import (
     contacts,
+    mail,
     organizations,
     tags,
     teams,
@@ -56,3 +57,4 @@ api.add_router("/tags", tags.router)
 api.add_router("/teams", teams.router)
 api.add_router("/users", users.router)
 api.add_router("/webhooks", webhooks.router)
+api.add_router("/mail", mail.router)

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from heedful.customers.models import Contact
 from heedful.mail.body import Body, StoredFile, build_body
-from heedful.mail.contacts import contact_for, our_addresses, unknown_sender
+from heedful.mail.contacts import contact_for, contacts_for, our_addresses, unknown_sender
 from heedful.mail.headers import message_ids
 from heedful.mail.models import (
     DeliveryStatus,
@@ -39,6 +39,8 @@ from heedful.mail.models import (
 )
 from heedful.mail.outbound_ack import queue_auto_ack
 from heedful.mail.parsing import Address, ParsedEmail, parse_email
+from heedful.mail.prepare import Prepared
+from heedful.mail.quoting import Folded
 from heedful.mail.threading import find_thread, message_key, own_keys, raw_key
 from heedful.tickets import actions as ticket_actions
 from heedful.tickets.models import Attachment, Channel, Message, Status, Ticket
@@ -73,10 +75,16 @@ def identify(raw: bytes) -> tuple[str, str]:
 
 
 def ingest_raw(
-    raw: bytes, *, source: str, mailbox: str = "", envelope_recipients: Sequence[str] = ()
+    raw: bytes,
+    *,
+    source: str,
+    mailbox: str = "",
+    envelope_recipients: Sequence[str] = (),
+    prepared: Prepared | None = None,
 ) -> IngestResult:
+    """``prepared``: ``prepare(raw)``, when a batch import computed it already."""
     key, message_id = identify(raw)
-    mail = MailMessage.objects.filter(key=key).first()
+    mail = MailMessage.objects.filter(key=key).defer("raw").first()
     if mail is None:
         try:
             with transaction.atomic():
@@ -90,10 +98,23 @@ def ingest_raw(
                     raw_size=len(raw),
                 )
         except IntegrityError:  # the same message, delivered concurrently
-            mail = MailMessage.objects.get(key=key)
+            mail = MailMessage.objects.defer("raw").get(key=key)
+    live = source != Source.IMPORT
+    return ingest_stored(mail, raw, live=live, recipients=envelope_recipients, prepared=prepared)
+
+
+def ingest_stored(
+    mail: MailMessage,
+    raw: bytes,
+    *,
+    live: bool,
+    recipients: Sequence[str] = (),
+    prepared: Prepared | None = None,
+) -> IngestResult:
+    """Steps 2-3 for a message whose raw bytes are committed already (``mail``)."""
     if mail.state != State.RECEIVED:
         return IngestResult(Outcome.DUPLICATE, mail, _ticket_of(mail))
-    return _process(mail, raw, live=source != Source.IMPORT, recipients=envelope_recipients)
+    return _process(mail, raw, live=live, recipients=recipients, prepared=prepared)
 
 
 def _ticket_of(mail: MailMessage) -> Ticket | None:
@@ -101,18 +122,24 @@ def _ticket_of(mail: MailMessage) -> Ticket | None:
 
 
 def _process(
-    mail: MailMessage, raw: bytes, *, live: bool, recipients: Sequence[str]
+    mail: MailMessage,
+    raw: bytes,
+    *,
+    live: bool,
+    recipients: Sequence[str],
+    prepared: Prepared | None = None,
 ) -> IngestResult:
     parsed: ParsedEmail | None = None
     try:
-        parsed = parse_email(raw)
+        parsed = prepared.parsed if prepared is not None else parse_email(raw)
         parsed.envelope = [r.lower() for r in recipients]
         parsed.recipients += parsed.envelope
         with transaction.atomic():
-            claimed = MailMessage.objects.select_for_update().get(pk=mail.pk)
+            claimed = MailMessage.objects.select_for_update().defer("raw").get(pk=mail.pk)
             if claimed.state != State.RECEIVED:  # another worker finished it meanwhile
                 return IngestResult(Outcome.DUPLICATE, claimed, _ticket_of(claimed))
-            outcome, ticket = _deliver(claimed, parsed, live=live)
+            folded = prepared.folded if prepared is not None else None
+            outcome, ticket = _deliver(claimed, parsed, live=live, folded=folded)
         return IngestResult(outcome, claimed, ticket)
     except Exception as exc:
         logger.exception(
@@ -133,15 +160,17 @@ def _message_time(parsed: ParsedEmail, live: bool) -> datetime:
     return parsed.date
 
 
-def _deliver(mail: MailMessage, parsed: ParsedEmail, *, live: bool) -> tuple[Outcome, Ticket]:
+def _deliver(
+    mail: MailMessage, parsed: ParsedEmail, *, live: bool, folded: Folded | None
+) -> tuple[Outcome, Ticket]:
     at = _message_time(parsed, live)
-    body = build_body(parsed)
+    body = build_body(parsed, folded)
     mail.warnings = [*parsed.warnings, *body.warnings]
     if parsed.bounce is not None:
         bounced = _bounced_ticket(mail, parsed, at)
         if bounced is not None:
             return Outcome.THREADED, bounced
-    sender = contact_for(parsed.sender)
+    sender, copied = _people(parsed)
     ticket = find_thread(parsed, sender).ticket
     previous = None
     closed = ticket is not None and ticket.status == Status.CLOSED
@@ -157,7 +186,7 @@ def _deliver(mail: MailMessage, parsed: ParsedEmail, *, live: bool) -> tuple[Out
         outcome = Outcome.THREADED
     _save_files(message, body.files)
     _remember(mail, parsed, ticket, at)
-    _add_followers(ticket, parsed, sender, at)
+    _add_followers(ticket, sender, copied, at)
     _finish(mail, parsed, body, ticket, message, State.PROCESSED)
     if outcome == Outcome.CREATED and live:
         # Acknowledge a new ticket (not imported history; never automated mail).
@@ -229,23 +258,34 @@ def _remember(mail: MailMessage, parsed: ParsedEmail, ticket: Ticket, at: dateti
     )
 
 
-def _add_followers(ticket: Ticket, parsed: ParsedEmail, sender: Contact, at: datetime) -> None:
-    if sender.pk != ticket.requester_id and sender.email:
-        _follow(ticket, sender, FollowerSource.REPLIED, at)
+def _people(parsed: ParsedEmail) -> tuple[Contact, list[Contact]]:
+    """The sender's contact and those of the customer-side people in To/Cc (not our own
+    addresses, not plus addresses), found or created in one batch."""
     copied = [a for a in [*parsed.to, *parsed.cc] if a.email and a.email != parsed.sender.email]
     ours = our_addresses(a.email for a in copied) | set(parsed.envelope)
-    for address in copied:
-        if address.email not in ours and "+" not in address.email.split("@", 1)[0]:
-            contact = contact_for(address)
-            if contact.pk != ticket.requester_id:
-                _follow(ticket, contact, FollowerSource.CC, at)
+    wanted = [a for a in copied if a.email not in ours and "+" not in a.email.split("@", 1)[0]]
+    found = contacts_for([parsed.sender, *wanted])
+    sender = found.get(parsed.sender.email.lower()) if parsed.sender.email else None
+    others = {a.email.lower() for a in wanted} - {parsed.sender.email.lower()}
+    return sender or unknown_sender(), [c for e, c in found.items() if e in others]
 
 
-def _follow(ticket: Ticket, contact: Contact, source: str, at: datetime) -> None:
-    MailFollower.objects.bulk_create(
-        [MailFollower(ticket=ticket, contact=contact, source=source, created_at=at)],
-        ignore_conflicts=True,
-    )
+def _add_followers(ticket: Ticket, sender: Contact, copied: list[Contact], at: datetime) -> None:
+    """The replier and the people copied follow the ticket (one insert for all)."""
+    followers: dict[int, str] = {}
+    if sender.pk != ticket.requester_id and sender.email:
+        followers[sender.pk] = FollowerSource.REPLIED
+    for contact in copied:
+        if contact.pk != ticket.requester_id:
+            followers.setdefault(contact.pk, FollowerSource.CC)
+    if followers:
+        MailFollower.objects.bulk_create(
+            [
+                MailFollower(ticket=ticket, contact_id=pk, source=source, created_at=at)
+                for pk, source in followers.items()
+            ],
+            ignore_conflicts=True,
+        )
 
 
 def _finish(
@@ -267,7 +307,23 @@ def _finish(
     mail.ticket_message = message
     mail.state = state
     mail.updated_at = timezone.now()
-    mail.save()
+    # Never the raw bytes again: they were stored (and committed) first.
+    mail.save(update_fields=_PROCESSED_FIELDS)
+
+
+_PROCESSED_FIELDS = [
+    "subject",
+    "from_address",
+    "sent_at",
+    "automated",
+    "is_bounce",
+    "folded_text",
+    "warnings",
+    "ticket",
+    "ticket_message",
+    "state",
+    "updated_at",
+]
 
 
 def _bounced_ticket(mail: MailMessage, parsed: ParsedEmail, at: datetime) -> Ticket | None:

@@ -10,7 +10,8 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from heedful.mail.parsing import ParsedEmail, html_to_text
-from heedful.mail.quoting import fold_html, fold_text
+from heedful.mail.prepare import body_text, clean
+from heedful.mail.quoting import Folded, fold_html, fold_text
 from heedful.tickets.actions import MAX_ATTACHMENT_BYTES
 
 
@@ -30,12 +31,11 @@ class Body:
     warnings: list[str] = field(default_factory=list)
 
 
-def build_body(parsed: ParsedEmail) -> Body:
-    text = _clean(parsed.text)
-    html = _clean(parsed.html)
-    if not text and html:
-        text = html_to_text(html)
-    folded_text = fold_text(text)
+def build_body(parsed: ParsedEmail, folded: Folded | None = None) -> Body:
+    """``folded``: ``fold_text(body_text(parsed))`` when it was computed already
+    (by a batch import's second process)."""
+    html = clean(parsed.html)
+    folded_text = folded if folded is not None else fold_text(body_text(parsed))
     body = Body(text=folded_text.visible, html=None, folded=folded_text.folded)
     files, cids = _files(parsed, body)
     body.files = files
@@ -52,11 +52,6 @@ def build_body(parsed: ParsedEmail) -> Body:
         names = ", ".join(f.upload.name or "" for f in files)
         body.text = f"(no text; attachments: {names})" if names else "(empty message)"
     return body
-
-
-def _clean(text: str) -> str:
-    # PostgreSQL text cannot hold NUL; mail from broken clients sometimes does.
-    return text.replace("\x00", "")
 
 
 def _files(parsed: ParsedEmail, body: Body) -> tuple[list[StoredFile], dict[str, uuid.UUID]]:

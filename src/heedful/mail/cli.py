@@ -16,11 +16,18 @@ def cmd_import(args: argparse.Namespace) -> int:
     if missing:
         print(f"heedful mail import: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
-    summary = import_paths([Path(p) for p in args.paths], progress=sys.stderr)
+    paths = [Path(p) for p in args.paths]
+    summary = import_paths(paths, progress=sys.stderr, workers=_workers(args))
     print(summary.line())
     for label in summary.failed:
         print(f"  kept as an unreadable-mail ticket: {label}")
     return 0
+
+
+def _workers(args: argparse.Namespace) -> int:
+    from heedful.mail.pipeline import default_workers
+
+    return default_workers() if args.workers is None else max(0, args.workers)
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
@@ -73,6 +80,23 @@ def cmd_retry(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from heedful.mail.bench import bench_line
+
+    corpus = Path(args.corpus)
+    if not corpus.exists():
+        print(f"heedful mail bench: no such file or folder: {corpus}", file=sys.stderr)
+        return 2
+    if args.copies < 1:
+        print("heedful mail bench: --copies must be at least 1", file=sys.stderr)
+        return 2
+    print(bench_line(corpus, args.copies, workers=_workers(args)), flush=True)
+    return 0
+
+
+WORKERS_HELP = "parsing processes beside the main one (default: 1 with 2+ CPUs, else 0)"
+
+
 def add_mail_parser(sub: argparse._SubParsersAction, setup: Callable[[], None]) -> None:
     mail = sub.add_parser("mail", help="bring email in: import files, listen, poll IMAP")
     commands = mail.add_subparsers(dest="mail_command", required=True)
@@ -86,6 +110,7 @@ def add_mail_parser(sub: argparse._SubParsersAction, setup: Callable[[], None]) 
 
     imp = commands.add_parser("import", help=".eml files, mbox files (*.mbox) and folders")
     imp.add_argument("paths", nargs="+", metavar="PATH")
+    imp.add_argument("--workers", type=int, help=WORKERS_HELP)
     imp.set_defaults(func=wrap(cmd_import))
 
     listen = commands.add_parser("listen", help="SMTP (or --lmtp) listener for direct delivery")
@@ -101,3 +126,13 @@ def add_mail_parser(sub: argparse._SubParsersAction, setup: Callable[[], None]) 
     retry = commands.add_parser("retry", help="finish messages stored but never processed")
     retry.add_argument("--older-than", type=float, default=5, help="minutes (default 5)")
     retry.set_defaults(func=wrap(cmd_retry))
+
+    bench = commands.add_parser(
+        "bench", help="ingest throughput: replay a corpus under new Message-IDs (JSON line)"
+    )
+    bench.add_argument("--copies", type=int, default=1, help="times to replay it (default 1)")
+    bench.add_argument(
+        "--corpus", default="../shared/data/email/notmuch", help="files or folder to replay"
+    )
+    bench.add_argument("--workers", type=int, help=WORKERS_HELP)
+    bench.set_defaults(func=wrap(cmd_bench))

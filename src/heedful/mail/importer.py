@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from heedful.mail.actions import IngestResult, Outcome, ingest_raw
+from heedful.mail.actions import Outcome
 from heedful.mail.models import Source
+from heedful.mail.pipeline import ingest_many
 
 
 def is_mbox(path: Path) -> bool:
@@ -65,11 +66,12 @@ def import_messages(
     *,
     progress: TextIO | None = None,
     every: int = 100,
+    workers: int = 0,
 ) -> ImportSummary:
+    """``workers``: parsing processes beside this one (heedful.mail.pipeline)."""
     summary = ImportSummary()
     started = time.perf_counter()
-    for label, raw in messages:
-        result: IngestResult = ingest_raw(raw, source=Source.IMPORT, mailbox=label[-200:])
+    for label, result in ingest_many(messages, source=Source.IMPORT, workers=workers):
         summary.counts[result.outcome.value] += 1
         if result.outcome == Outcome.FAILED:
             summary.failed.append(label)
@@ -80,5 +82,7 @@ def import_messages(
     return summary
 
 
-def import_paths(paths: Iterable[Path], *, progress: TextIO | None = sys.stderr) -> ImportSummary:
-    return import_messages(iter_messages(paths), progress=progress)
+def import_paths(
+    paths: Iterable[Path], *, progress: TextIO | None = sys.stderr, workers: int = 0
+) -> ImportSummary:
+    return import_messages(iter_messages(paths), progress=progress, workers=workers)
