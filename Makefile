@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export HEEDFUL_VAR_DIR ?= $(CURDIR)/var
 
 .PHONY: run test install install-dev lint types migrations-check test-sqlite test-postgres \
-        test-browser services browser bench clean
+        test-browser services browser bench bench-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,8 @@ run: install
 	$(BIN)/heedful serve --with-worker
 
 ## make test: every check, on SQLite and PostgreSQL, plus browser tests.
-test: install-dev services browser lint types migrations-check test-sqlite test-postgres test-browser
+test: install-dev services browser lint types migrations-check test-sqlite test-postgres test-browser \
+      bench-smoke
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -62,6 +63,40 @@ services:
 # Debian's Chromium for the Playwright tests; Playwright never downloads a browser here.
 browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+# Benchmarks (docs/performance.md). BENCH_DIR holds one folder per data set.
+BENCH_TICKETS ?= 1000000
+BENCH_PEER_TICKETS ?= 100000
+BENCH_DIR ?= $(CURDIR)/var/bench
+
+## make bench-smoke: 20k tickets in a temporary folder, each benchmark a few times (CI);
+## fails when a benchmark breaks or a page sends more queries than its budget.
+bench-smoke: install-dev
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && set -e && \
+	export HEEDFUL_VAR_DIR="$$dir" && unset DATABASE_URL && \
+	$(BIN)/heedful migrate >/dev/null && \
+	$(BIN)/heedful bench generate --tickets 20000 --quiet && \
+	$(BIN)/heedful bench run --smoke
+
+## make bench: the full run: BENCH_TICKETS (1M) on a fresh SQLite database and, when
+## DATABASE_URL points at PostgreSQL (use a database of its own: its tickets are added
+## to), there too; then django-helpdesk against Heedful on BENCH_PEER_TICKETS (100k).
+## JSON lines go to $(BENCH_DIR)/results.jsonl.
+bench: install-dev
+	@set -e; mkdir -p "$(BENCH_DIR)"; out="$(BENCH_DIR)/results.jsonl"; \
+	fresh() { rm -rf "$(BENCH_DIR)/$$1"; mkdir -p "$(BENCH_DIR)/$$1"; \
+	  export HEEDFUL_VAR_DIR="$(BENCH_DIR)/$$1"; }; \
+	suite() { uptime; $(BIN)/heedful migrate >/dev/null; \
+	  $(BIN)/heedful bench generate --tickets $$1; uptime; \
+	  $(BIN)/heedful bench run --out "$$out"; uptime; }; \
+	pg="$${DATABASE_URL:-}"; \
+	(fresh sqlite; unset DATABASE_URL; suite $(BENCH_TICKETS)); \
+	case "$$pg" in postgres*) (fresh postgresql; export DATABASE_URL="$$pg"; \
+	  suite $(BENCH_TICKETS));; esac; \
+	(fresh peer; unset DATABASE_URL; $(BIN)/heedful migrate >/dev/null; \
+	  $(BIN)/heedful bench generate --tickets $(BENCH_PEER_TICKETS); \
+	  $(BIN)/heedful bench peer --out "$$out"); \
+	echo "results: $$out"
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache

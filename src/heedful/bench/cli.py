@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 
@@ -41,6 +42,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_peer(args: argparse.Namespace) -> int:
+    from heedful.bench.context import Context
+    from heedful.bench.peer_helpdesk import run_peer_comparison
+
+    with ExitStack() as stack:
+        stream = stack.enter_context(Path(args.out).open("a")) if args.out else None
+        ctx = Context.create(args.iterations, False, stream)
+        if ctx.n == 0:
+            ctx.note("the database has no tickets; run `heedful bench generate --tickets N`")
+            return 1
+        return run_peer_comparison(ctx, args.iterations, keep=args.keep)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from heedful.bench.report import read, tables
+
+    print(tables(read(Path(p) for p in args.files)), end="")
+    return 0
+
+
 def add_bench_parser(
     sub: argparse._SubParsersAction,
     setup: Callable[[], None],
@@ -64,6 +85,18 @@ def add_bench_parser(
     run.add_argument("--smoke", action="store_true", help="few iterations, assert query counts")
     run.add_argument("--out", default=None, help="also append the JSON lines to this file")
     run.set_defaults(func=_with_setup(cmd_run, setup))
+
+    peer = commands.add_parser(
+        "peer", help="django-helpdesk (installed into its own venv) on the same data, side by side"
+    )
+    peer.add_argument("--iterations", type=int, default=10)
+    peer.add_argument("--keep", action="store_true", help="keep the peer's database")
+    peer.add_argument("--out", default=None, help="also append the JSON lines to this file")
+    peer.set_defaults(func=_with_setup(cmd_peer, setup))
+
+    report = commands.add_parser("report", help="JSON lines as Markdown tables with pass/miss")
+    report.add_argument("files", nargs="+")
+    report.set_defaults(func=cmd_report)
 
 
 def _with_setup(

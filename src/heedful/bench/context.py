@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from typing import Any, TextIO
 
 from django.db import connection
 
+from heedful.bench.budgets import query_budget
 from heedful.bench.rawsql import capture_call, raw_runner
 from heedful.bench.timing import BenchResult, measure
 from heedful.tickets.models import Ticket
@@ -30,6 +32,8 @@ class Context:
         return cls(backend, Ticket.objects.count(), iterations, smoke, out)
 
     def report(self, result: BenchResult) -> None:
+        # Other work on the machine moves the figures: each line says how busy it was.
+        result.extra.setdefault("load_1m", round(os.getloadavg()[0], 2))
         self.results.append(result)
         result.emit(sys.stdout, self.out)
 
@@ -56,8 +60,12 @@ class Context:
         max_queries: int | None = None,
         target_ms: float | None = None,
     ) -> BenchResult:
-        """Time ``call`` and, in the same run, the raw SQL it sent, fetched by the driver."""
+        """Time ``call`` and, in the same run, the raw SQL it sent, fetched by the driver.
+        Fails the run when ``call`` sends more queries than ``max_queries`` (by default
+        its budget in heedful.bench.budgets)."""
         captured = capture_call(call)
+        if max_queries is None:
+            max_queries = query_budget(name)
         if max_queries is not None and len(captured) > max_queries:
             self.fail(f"{name}: {len(captured)} queries, expected at most {max_queries}")
         baseline = raw_runner(captured.selects())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -51,15 +52,38 @@ def get(url: str, cookie: str = "") -> int:
         return int(error.code)
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the process we started; ``heedful serve`` stops its own children."""
-    if process.poll() is None:
-        process.terminate()
+def stop(process: subprocess.Popen[bytes], grace: float = 20.0) -> None:
+    """End what ``start`` started: SIGTERM to its whole process group (the server's
+    Granian workers and the task worker too, which outlive a signal to the parent
+    alone), then SIGKILL to whatever is left after ``grace`` seconds."""
+    group = process.pid  # start() made it a session leader: its group id is its pid
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            os.killpg(group, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and _group_alive(group):
+            process.poll()
+            time.sleep(0.1)
+        if not _group_alive(group):
+            break
+    process.poll()
+    if process.returncode is None:
+        process.wait()
+
+
+def _group_alive(group: int) -> bool:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            # state, ppid, pgrp: a zombie has exited already.
+            if int(fields[2]) == group and fields[0] != "Z":
+                return True
+    return False
 
 
 def _children() -> dict[int, list[int]]:
@@ -85,14 +109,24 @@ def process_tree(root: int) -> list[int]:
     return found
 
 
-def rss_mb(pid: int) -> float:
+def _status_mb(pid: int, field: str) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return 0.0
+
+
+def rss_mb(pid: int) -> float:
+    return _status_mb(pid, "VmRSS")
+
+
+def anon_mb(pid: int) -> float:
+    """The private part of the RSS: without file pages such as SQLite's memory-mapped
+    database, which the kernel shares between processes and can drop at any time."""
+    return _status_mb(pid, "RssAnon")
 
 
 def command_line(pid: int) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -58,19 +59,25 @@ def bench_enqueue(ctx: Context, jobs: int) -> None:
 
 
 def _drain(workers: int) -> float:
+    """Seconds for ``workers`` real worker processes to run every queued job; raises when
+    one of them fails (a crashed worker must not read as a slow one)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     command = [
         sys.executable, "-m", "heedful.cli", "manage", "db_worker", "--batch",
         "--interval", "0", "--queue-name", "*", "--no-startup-delay",
     ]  # fmt: skip
     started = time.perf_counter()
-    processes = [
-        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(workers)
-    ]
-    for process in processes:
-        process.wait()
-    return time.perf_counter() - started
+    with tempfile.TemporaryFile("w+") as errors:
+        processes = [
+            subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+            for _ in range(workers)
+        ]
+        codes = [process.wait() for process in processes]
+        wall = time.perf_counter() - started
+        if any(codes):
+            errors.seek(0)
+            raise RuntimeError(f"db_worker exited with {codes}: {errors.read()[-2000:]}")
+    return wall
 
 
 def bench_drain(ctx: Context, jobs: int, workers: int) -> None:

@@ -50,6 +50,17 @@ def capture_call(call: Callable[[], Any]) -> Captured:
     return captured
 
 
+def _cursor(raw: Any) -> Any:
+    """A driver cursor that binds parameters the way Django does (client-side on
+    PostgreSQL, not psycopg's default server-side binding), so the database receives the
+    statements the page sent."""
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        return psycopg.ClientCursor(raw)
+    return raw.cursor()
+
+
 def raw_runner(queries: list[tuple[str, Any]]) -> Callable[[], None]:
     """A function that runs ``queries`` on the raw driver connection and fetches all rows."""
     connection.ensure_connection()
@@ -63,7 +74,7 @@ def raw_runner(queries: list[tuple[str, Any]]) -> Callable[[], None]:
         prepared = [(sql, params) for sql, params in queries]
 
     def run() -> None:
-        cursor = raw.cursor()
+        cursor = _cursor(raw)
         try:
             for sql, params in prepared:
                 cursor.execute(sql, params)

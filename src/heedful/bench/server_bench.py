@@ -15,6 +15,7 @@ from heedful.bench.context import Context
 from heedful.bench.fixtures import Fixtures, session_cookie
 from heedful.bench.inbox_bench import inbox_url
 from heedful.bench.procs import (
+    anon_mb,
     command_line,
     free_port,
     get,
@@ -67,14 +68,17 @@ def bench_memory(ctx: Context, fixtures: Fixtures) -> None:
         worker = {p for root in worker_roots for p in process_tree(root)}
         total = sum(rss_mb(p) for p in pids)
         worker_mb = sum(rss_mb(p) for p in worker)
+        total_anon = sum(anon_mb(p) for p in pids)
+        worker_anon = sum(anon_mb(p) for p in worker)
     finally:
         stop(server)
     limit = {"target_rss_mb": TARGET_RSS_MB}
-    _value(
-        ctx, "memory.serve", rss_mb=round(total - worker_mb, 1), processes=len(pids) - len(worker)
-    )
-    _value(ctx, "memory.worker", rss_mb=round(worker_mb, 1), processes=len(worker))
-    _value(ctx, "memory.stack", rss_mb=round(total, 1), processes=len(pids), **limit)
+    serve = {"rss_mb": round(total - worker_mb, 1), "anon_mb": round(total_anon - worker_anon, 1)}
+    _value(ctx, "memory.serve", **serve, processes=len(pids) - len(worker))
+    _value(ctx, "memory.worker", rss_mb=round(worker_mb, 1), anon_mb=round(worker_anon, 1),
+           processes=len(worker))  # fmt: skip
+    _value(ctx, "memory.stack", rss_mb=round(total, 1), anon_mb=round(total_anon, 1),
+           processes=len(pids), **limit)  # fmt: skip
 
 
 def _load(url: str, cookie: str, seconds: int, connections: int) -> dict[str, int]:

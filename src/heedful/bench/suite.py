@@ -16,7 +16,7 @@ from django.db import connection
 from heedful.bench.context import Context
 from heedful.bench.fixtures import Fixtures, load_fixtures
 from heedful.bench.inbox_bench import bench_inbox, bench_inbox_http
-from heedful.bench.pages_bench import bench_search, bench_ticket_page
+from heedful.bench.pages_bench import bench_home, bench_search, bench_ticket_page
 from heedful.bench.queue_bench import bench_queue
 from heedful.bench.server_bench import bench_http_load, bench_memory
 
@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "inbox.http": bench_inbox_http,
     "ticket": bench_ticket_page,
     "search": bench_search,
+    "home": bench_home,
     "tasks": lambda ctx, fixtures: bench_queue(ctx),
     "memory": bench_memory,
     "http.load": bench_http_load,

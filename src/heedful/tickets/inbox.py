@@ -3,6 +3,11 @@
 Pages are fetched by "seek" (WHERE key > last key ORDER BY key LIMIT n), never by
 OFFSET, so page 1,000 costs what page 1 costs; the total is counted only up to
 settings.INBOX_COUNT_LIMIT ("1,000+").
+
+Each view x filter x sort is written so that one index of Ticket.Meta.indexes serves it
+as a range scan in sort order: views test the generated ``phase`` column (one value, not
+``status IN (...)``), lookups by public id are scalar subqueries (an equality the index
+can use, not a join), and the "oldest waiting" sort uses ``waiting_key`` (never NULL).
 """
 
 from __future__ import annotations
@@ -16,18 +21,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 
-from heedful.accounts.models import User
+from heedful.accounts.models import Team, User
+from heedful.customers.models import Organization
 from heedful.tickets.access import visible_tickets
-from heedful.tickets.models import (
-    SOLVED_STATUSES,
-    UNSOLVED_STATUSES,
-    Status,
-    Tag,
-    Ticket,
-    TicketTag,
-)
+from heedful.tickets.models import NOBODY_WAITS, Phase, Status, Tag, Ticket, TicketTag
 
 VIEWS: dict[str, str] = {
     "mine": "Mine",
@@ -40,7 +41,7 @@ VIEWS: dict[str, str] = {
 
 # sort name -> (label, column, ascending)
 SORTS: dict[str, tuple[str, str, bool]] = {
-    "waiting": ("Oldest waiting", "waiting_since", True),
+    "waiting": ("Oldest waiting", "waiting_key", True),
     "newest": ("Newest", "created_at", False),
     "oldest": ("Oldest", "created_at", True),
     "updated": ("Recently updated", "updated_at", False),
@@ -68,29 +69,63 @@ class InboxPage:
     next_cursor: str
     count: int
     count_is_capped: bool
+    # The organization of the "organization" filter, when it names one.
+    organization: Organization | None = None
 
 
 def _view_queryset(user: User, view: str) -> QuerySet[Ticket]:
     tickets = visible_tickets(user)
+    unsolved = tickets.filter(phase=Phase.UNSOLVED)
     if view == "mine":
-        return tickets.filter(assignee_id=user.pk, status__in=UNSOLVED_STATUSES)
+        return unsolved.filter(assignee_id=user.pk)
     if view == "unassigned":
-        return tickets.filter(assignee__isnull=True, status__in=UNSOLVED_STATUSES)
+        return unsolved.filter(assignee__isnull=True)
     if view == "team":
         team_ids = list(user.teams.values_list("id", flat=True))
-        return tickets.filter(team_id__in=team_ids, status__in=UNSOLVED_STATUSES)
+        return unsolved.filter(team_id__in=team_ids)
     if view == "open":
-        return tickets.filter(status__in=UNSOLVED_STATUSES)
+        return unsolved
     if view == "pending":
         return tickets.filter(status=Status.PENDING)
     if view == "solved":
-        return tickets.filter(status__in=SOLVED_STATUSES)
+        return tickets.filter(phase=Phase.SOLVED)
     raise BadInboxQuery(f"unknown view {view!r}")
 
 
-def _apply_filters(tickets: QuerySet[Ticket], filters: dict[str, str]) -> QuerySet[Ticket]:
+def _id_of(queryset: QuerySet[Any]) -> Subquery:
+    """``(SELECT id ... LIMIT 1)``: compared with ``=``, the database looks it up once and
+    range-scans the ticket index that starts with that column (a join could scan)."""
+    return Subquery(queryset.order_by().values("id")[:1])
+
+
+# A tag with more tickets than this is "common": its filter walks the view's index in sort
+# order and probes each ticket's tags (cheap when many match), and the page shows "50+"
+# instead of a count (counting would read every tagged ticket). A rarer tag is read from
+# its own index and sorted: at most this many rows.
+COMMON_TAG_TICKETS = 3000
+
+
+@dataclass
+class _Filtered:
+    tickets: QuerySet[Ticket]
+    # False when an exact capped count would read too many rows (a common tag).
+    countable: bool = True
+    organization: Organization | None = None
+
+
+def _tag_filter(tickets: QuerySet[Ticket], name: str) -> _Filtered:
+    tagged = TicketTag.objects.filter(tag_id=_id_of(Tag.objects.filter(name=name)))
+    size = tagged.order_by()[: COMMON_TAG_TICKETS + 1].count()
+    if size > COMMON_TAG_TICKETS:
+        probe = tagged.filter(ticket_id=OuterRef("pk"))
+        return _Filtered(tickets.filter(Exists(probe)), countable=False)
+    return _Filtered(tickets.filter(id__in=tagged.values("ticket_id")))
+
+
+def _apply_filters(tickets: QuerySet[Ticket], filters: dict[str, str]) -> _Filtered:
     """Filter values are public identifiers: a status or priority name, a team's or
     organization's public id, an assignee's username ("none" for unassigned), a tag."""
+    countable, organization = True, None
     for name, value in filters.items():
         if not value:
             continue
@@ -99,21 +134,27 @@ def _apply_filters(tickets: QuerySet[Ticket], filters: dict[str, str]) -> QueryS
         elif name == "priority":
             tickets = tickets.filter(priority=value)
         elif name == "team":
-            tickets = tickets.filter(team__public_id=_uuid(value))
+            tickets = tickets.filter(team_id=_id_of(Team.objects.filter(public_id=_uuid(value))))
         elif name == "assignee":
             if value == "none":
                 tickets = tickets.filter(assignee__isnull=True)
             else:
-                tickets = tickets.filter(assignee__username=value)
+                tickets = tickets.filter(assignee_id=_id_of(User.objects.filter(username=value)))
         elif name == "tag":
-            tickets = tickets.filter(
-                id__in=TicketTag.objects.filter(tag__name=value).values("ticket_id")
-            )
+            tagged = _tag_filter(tickets, value)
+            tickets, countable = tagged.tickets, countable and tagged.countable
         elif name == "organization":
-            tickets = tickets.filter(organization__public_id=_uuid(value))
+            # Looked up first, so the planner sees the value: organization sizes are long
+            # tailed and PostgreSQL's guess for an unknown one (a dozen rows) picks a sort
+            # of every unsolved ticket of the largest.
+            organization = Organization.objects.filter(public_id=_uuid(value)).first()
+            if organization is None:
+                tickets = tickets.none()  # and still check the other filters
+            else:
+                tickets = tickets.filter(organization_id=organization.pk)
         else:
             raise BadInboxQuery(f"unknown filter {name!r}")
-    return tickets
+    return _Filtered(tickets, countable, organization)
 
 
 def _uuid(value: str) -> str:
@@ -152,16 +193,24 @@ def decode_cursor(cursor: str) -> tuple[datetime | None, int]:
 
 
 def _seek(tickets: QuerySet[Ticket], column: str, ascending: bool, cursor: str) -> QuerySet[Ticket]:
-    """Rows after the cursor in (column, id) order; NULLs of ``column`` sort last."""
+    """Rows after the cursor in (column, id) order, as the row comparison
+    ``(column, id) > (value, pk)``: one index range on both databases, which starts at the
+    cursor even inside a long run of equal values (every ticket nobody waits on shares one
+    waiting_key), where ``column >= value AND (...)`` would read the whole run first."""
     value, pk = decode_cursor(cursor)
-    after, id_after = ("gt", "gt") if ascending else ("lt", "lt")
     if value is None:
-        return tickets.filter(**{f"{column}__isnull": True, f"id__{id_after}": pk})
-    return tickets.filter(
-        Q(**{f"{column}__{after}": value})
-        | Q(**{column: value, f"id__{id_after}": pk})
-        | Q(**{f"{column}__isnull": True})
+        # Cursors of older releases pointed at a NULL waiting_since: nobody waits.
+        if column != "waiting_key":
+            raise BadInboxQuery("bad page cursor")
+        value = NOBODY_WAITS
+    quote = connection.ops.quote_name
+    table = quote(Ticket._meta.db_table)
+    after = RawSQL(
+        f"({table}.{quote(column)}, {table}.{quote('id')}) {'>' if ascending else '<'} (%s, %s)",
+        (connection.ops.adapt_datetimefield_value(value), pk),
+        output_field=BooleanField(),
     )
+    return tickets.filter(after)
 
 
 def count_view(user: User, view: str) -> tuple[int, bool]:
@@ -175,16 +224,15 @@ def inbox_page(user: User, query: InboxQuery) -> InboxPage:
     if query.sort not in SORTS:
         raise BadInboxQuery(f"unknown sort {query.sort!r}")
     _, column, ascending = SORTS[query.sort]
-    tickets = _apply_filters(_view_queryset(user, query.view), query.filters)
+    filtered = _apply_filters(_view_queryset(user, query.view), query.filters)
+    tickets = filtered.tickets
     limit = settings.INBOX_COUNT_LIMIT
-    count = tickets.order_by()[: limit + 1].count()
+    count = tickets.order_by()[: limit + 1].count() if filtered.countable else 0
     if query.cursor:
         tickets = _seek(tickets, column, ascending, query.cursor)
-    order: list[Any] = (
-        [F(column).asc(nulls_last=True), "id"]
-        if ascending
-        else [F(column).desc(nulls_last=True), "-id"]
-    )
+    # The sort columns are never NULL: plain ASC/DESC, which both databases read
+    # straight from the index (a NULLS LAST that differs from the index's order would sort).
+    order = [column, "id"] if ascending else [f"-{column}", "-id"]
     rows = list(
         tickets.select_related("requester", "organization", "assignee", "team")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name")))
@@ -195,4 +243,7 @@ def inbox_page(user: User, query: InboxQuery) -> InboxPage:
         rows = rows[: query.page_size]
         last = rows[-1]
         next_cursor = encode_cursor(getattr(last, column), last.pk)
-    return InboxPage(rows, next_cursor, min(count, limit), count > limit)
+    if not filtered.countable:
+        # "50+": what this page shows, and whether more follow.
+        return InboxPage(rows, next_cursor, len(rows), bool(next_cursor), filtered.organization)
+    return InboxPage(rows, next_cursor, min(count, limit), count > limit, filtered.organization)

@@ -7,10 +7,13 @@ heedful.tickets.actions, which also records one TicketEvent per change.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 
@@ -65,6 +68,24 @@ class Tag(models.Model):
         return self.name
 
 
+class Phase(models.TextChoices):
+    UNSOLVED = "unsolved", "Unsolved"
+    SOLVED = "solved", "Solved"
+
+
+# The waiting_key of tickets nobody waits on: after every real time, so they sort last.
+NOBODY_WAITS = datetime(9999, 12, 31, tzinfo=UTC)
+# Inbox sort columns: (index name part, column).
+SORT_COLUMNS = (("waiting", "waiting_key"), ("created", "created_at"), ("updated", "updated_at"))
+
+
+def _sort_indexes(name: str, leading: list[str]) -> list[models.Index]:
+    return [
+        models.Index(fields=[*leading, column, "id"], name=f"ticket_{name}_{part}_idx")
+        for part, column in SORT_COLUMNS
+    ]
+
+
 class Ticket(models.Model):
     number = models.PositiveBigIntegerField(unique=True, editable=False)
     subject = models.CharField(max_length=300)
@@ -112,19 +133,39 @@ class Ticket(models.Model):
     waiting_since = models.DateTimeField(null=True, blank=True)
     message_count = models.PositiveIntegerField(default=0)
 
+    # Computed by the database, so no writer can forget them. "phase" turns the four
+    # unsolved statuses into one value: an equality that an index can range-scan in sort
+    # order (``status IN (...)`` makes both SQLite and PostgreSQL sort every match).
+    # "waiting_key" is waiting_since with "nobody waits" as the far future, so the
+    # "oldest waiting" sort (NULLs last) is one index range on both databases.
+    phase = models.GeneratedField(
+        expression=Case(
+            When(status__in=UNSOLVED_STATUSES, then=Value("unsolved")),
+            default=Value("solved"),
+        ),
+        output_field=models.CharField(max_length=10, choices=Phase.choices),
+        db_persist=True,
+    )
+    waiting_key = models.GeneratedField(
+        expression=Coalesce(F("waiting_since"), Value(NOBODY_WAITS)),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+    )
+
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Every inbox list (view x filter x sort, see tickets/inbox.py) is one range scan
+        # of one of these in sort order: equality on the leading columns, then the sort
+        # column, then id as the tie-breaker of keyset pagination. The tag filter has none
+        # of its own (tags live in another table): see tickets/inbox.py.
         indexes = [
-            # One index per inbox view and sort, so every list is an index range scan.
-            models.Index(
-                fields=["status", "waiting_since", "id"], name="ticket_status_waiting_idx"
-            ),
-            models.Index(fields=["status", "created_at", "id"], name="ticket_status_created_idx"),
-            models.Index(fields=["status", "updated_at", "id"], name="ticket_status_updated_idx"),
-            models.Index(
-                fields=["assignee", "status", "waiting_since", "id"], name="ticket_assignee_idx"
-            ),
-            models.Index(fields=["team", "status", "waiting_since", "id"], name="ticket_team_idx"),
+            *_sort_indexes("phase", ["phase"]),
+            *_sort_indexes("status", ["status"]),
+            *_sort_indexes("assignee", ["assignee", "phase"]),
+            *_sort_indexes("team", ["team", "phase"]),
+            *_sort_indexes("org", ["organization", "phase"]),
+            *_sort_indexes("priority", ["priority", "phase"]),
+            # Customer 360 lists, newest first.
             models.Index(fields=["organization", "created_at"], name="ticket_organization_idx"),
             models.Index(fields=["requester", "created_at"], name="ticket_requester_idx"),
             models.Index(fields=["solved_at"], name="ticket_solved_at_idx"),

@@ -13,7 +13,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from heedful.accounts.models import User
-from heedful.customers.models import Organization
 from heedful.sla.due import attach_nearest_clocks
 from heedful.tickets.access import visible_tickets
 from heedful.tickets.actions import BulkChange, do_bulk_update
@@ -71,9 +70,6 @@ def inbox(request: StaffRequest, view: str) -> HttpResponse:
         return _bad_request(request, f"This inbox cannot be shown: {exc}.", request.path)
     # The nearest due SLA clock of each row: one query for the page.
     attach_nearest_clocks(page.tickets, timezone.now())
-    organization = None
-    if "organization" in query.filters:
-        organization = Organization.objects.filter(public_id=query.filters["organization"]).first()
     context = {
         **_choices(),
         "view": view,
@@ -82,7 +78,7 @@ def inbox(request: StaffRequest, view: str) -> HttpResponse:
         "query": query,
         "filters": query.filters,
         "filtered": bool(query.filters),
-        "organization": organization,
+        "organization": page.organization,
         "next_url": _page_url(request, page.next_cursor) if page.next_cursor else "",
         "first_url": _page_url(request, "") if query.cursor else "",
         "current_url": request.get_full_path(),

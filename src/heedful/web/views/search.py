@@ -1,47 +1,89 @@
 """Plain database search over what the person may see: refs, subjects, message bodies,
-contacts and organizations. A ticket reference jumps straight to the ticket."""
+contacts and organizations. A ticket reference jumps straight to the ticket.
+
+Substring matching (LIKE '%word%') cannot use an index, so every scan is bounded to
+keep a search interactive at a million tickets: subjects of the newest
+SEARCH_RECENT_TICKETS tickets, bodies of the newest SEARCH_RECENT_MESSAGES messages and
+names of the newest SEARCH_RECENT_CONTACTS contacts (ids grow with time). Older items are
+found by their exact reference, email address or handle (index lookups), and by the
+full-text search that replaces this. docs/performance.md has the measurements.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery, Value
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from heedful.accounts.models import User
+from heedful.customers.models import Contact
 from heedful.tickets.access import visible_contacts, visible_organizations, visible_tickets
-from heedful.tickets.models import Message, parse_ref
+from heedful.tickets.models import Message, Ticket, parse_ref
 from heedful.web.decorators import StaffRequest, staff_required
 from heedful.web.forms import SearchForm, form_error_text
 
 TICKET_LIMIT = 50
 MESSAGE_LIMIT = 50
 PEOPLE_LIMIT = 20
+# At a million tickets over two years: about a week of tickets and a day and a half of
+# messages. A word found nowhere reads each window whole: 5-10 ms each on two idle cores,
+# about twice that on PostgreSQL (UPPER(...) LIKE per row), so the page stays near 50 ms
+# (docs/performance.md). Full-text search replaces these windows.
+SEARCH_RECENT_TICKETS = 10_000
+SEARCH_RECENT_MESSAGES = 10_000
+SEARCH_RECENT_CONTACTS = 5_000
+
+
+def _recent(queryset: QuerySet[Any], model: type[Model], window: int) -> QuerySet[Any]:
+    """Rows among the newest ``window`` ids: ``id > (SELECT MAX(id)) - window``, a
+    primary-key range, so the substring test runs on at most ``window`` rows."""
+    newest = Subquery(model._default_manager.order_by("-id").values("id")[:1])
+    return queryset.filter(id__gt=newest - Value(window))
+
+
+def _newest_first(queryset: QuerySet[Any], limit: int) -> list[Any]:
+    """The first ``limit`` matches walking the primary key down: the database stops there
+    instead of sorting every match of a common word (by created_at, which no index of
+    these tables leads with); the caller orders the few rows it got."""
+    return list(queryset.order_by("-id")[:limit])
+
+
+def _messages(tickets: QuerySet[Ticket], q: str) -> list[Message]:
+    # EXISTS probes the ticket of each matching message by primary key; "IN (SELECT id
+    # FROM tickets)" would first read every visible ticket.
+    found = _recent(Message.objects.filter(body_text__icontains=q), Message, SEARCH_RECENT_MESSAGES)
+    found = found.filter(Exists(tickets.filter(pk=OuterRef("ticket_id"))))
+    rows = _newest_first(
+        found.select_related("ticket", "author_user", "author_contact"), MESSAGE_LIMIT
+    )
+    return sorted(rows, key=lambda m: (m.created_at, m.pk), reverse=True)
+
+
+def _contacts(user: User, q: str) -> list[Contact]:
+    contacts = visible_contacts(user).select_related("organization")
+    # Exact email or handle: a unique or indexed lookup over every contact.
+    exact = list(contacts.filter(Q(email=q) | Q(handle=q)).order_by("id")[:PEOPLE_LIMIT])
+    people = Q(name__icontains=q) | Q(email__icontains=q) | Q(handle__icontains=q)
+    recent = _recent(contacts.filter(people), Contact, SEARCH_RECENT_CONTACTS)
+    if len(exact) >= PEOPLE_LIMIT:
+        return exact
+    recent = recent.exclude(pk__in=[c.pk for c in exact])
+    found = _newest_first(recent, PEOPLE_LIMIT - len(exact))
+    return exact + sorted(found, key=lambda c: (c.name, c.pk))
 
 
 def search_everything(user: User, q: str) -> dict[str, Any]:
     tickets = visible_tickets(user)
-    # No ORDER BY on the body search: the database may stop at the first 50 matches
-    # instead of sorting every match of a common word.
-    found_messages = sorted(
-        Message.objects.filter(ticket__in=tickets, body_text__icontains=q).select_related(
-            "ticket", "author_user", "author_contact"
-        )[:MESSAGE_LIMIT],
-        key=lambda m: (m.created_at, m.pk),
-        reverse=True,
+    subjects = _recent(tickets.filter(subject__icontains=q), Ticket, SEARCH_RECENT_TICKETS)
+    found = _newest_first(
+        subjects.select_related("requester", "organization", "assignee"), TICKET_LIMIT
     )
-    people = Q(name__icontains=q) | Q(email__icontains=q) | Q(handle__icontains=q)
     return {
-        "tickets": list(
-            tickets.filter(subject__icontains=q)
-            .select_related("requester", "organization", "assignee")
-            .order_by("-created_at", "-id")[:TICKET_LIMIT]
-        ),
-        "found_messages": found_messages,
-        "contacts": list(
-            visible_contacts(user).filter(people).select_related("organization")[:PEOPLE_LIMIT]
-        ),
+        "tickets": sorted(found, key=lambda t: (t.created_at, t.pk), reverse=True),
+        "found_messages": _messages(tickets, q),
+        "contacts": _contacts(user, q),
         "organizations": list(visible_organizations(user).filter(name__icontains=q)[:PEOPLE_LIMIT]),
     }
 

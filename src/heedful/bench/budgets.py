@@ -1,0 +1,36 @@
+"""How many SQL queries each benchmarked page may send: the smoke run (CI) fails when a
+count grows past its budget, because a count that grows with the data (N+1 queries) is
+the first thing that breaks at a million tickets. Lower a budget when a page gets cheaper.
+"""
+
+from __future__ import annotations
+
+# Benchmark name prefix -> most queries; the longest matching prefix wins.
+QUERY_BUDGETS: dict[str, int] = {
+    # capped count, rows, tags; +1 for the team view (the agent's teams) or a tag filter
+    # (the tag's size), which skips the count for a common tag.
+    "inbox.orm": 4,
+    # session, user, the page's 3-4, SLA clocks of the rows, filter bar (teams, agents),
+    # the frame: unread notifications, five sidebar counts and the agent's teams; +1 for
+    # the team view, a tag filter or an organization filter's name.
+    "inbox.http": 16,
+    # ticket, messages, attachments, tags, events.
+    "ticket.orm": 5,
+    # Whatever the thread's length (checked against a short thread, which reads the mail
+    # thread and one more user: 22).
+    "ticket.http": 22,
+    # subjects, messages, contacts (exact, then recent), organizations.
+    "search.orm": 5,
+    "search.http": 14,
+    # session, user, the frame (7), four headline figures, the queue by status and its
+    # first rows.
+    "home.http": 17,
+}
+
+
+def query_budget(name: str) -> int | None:
+    """The budget of the longest prefix of ``name`` that has one (None: no budget)."""
+    matches = [
+        prefix for prefix in QUERY_BUDGETS if name == prefix or name.startswith(prefix + ".")
+    ]
+    return QUERY_BUDGETS[max(matches, key=len)] if matches else None

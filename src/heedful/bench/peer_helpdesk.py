@@ -1,0 +1,199 @@
+"""``heedful bench peer``: django-helpdesk next to Heedful, on the same data, same machine,
+same run.
+
+It creates a virtual environment of its own (under HEEDFUL_VAR_DIR/peer-helpdesk, reused
+between runs), pip-installs django-helpdesk from PyPI into it (nothing of it is kept in
+this repository), exports the tickets of the current database (a data set made by
+``heedful bench generate``, 100k tickets in docs/performance.md), runs
+heedful.bench.peer_helpdesk_side with that environment's Python to load them into a
+fresh database of the same kind and time its ticket list and search, times the same
+pages of Heedful here, and prints one JSON line per pair: ``p*_ms`` are the peer's,
+``baseline_p95_ms`` is Heedful's and ``ratio`` = peer ÷ Heedful (the target is >= 20).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db import connection
+
+from heedful.bench.context import Context
+from heedful.bench.fixtures import load_fixtures
+from heedful.bench.inbox_bench import deep_cursor, get_ok, inbox_url, logged_in_client
+from heedful.bench.timing import BenchResult, measure, percentile
+from heedful.tickets.inbox import InboxQuery
+from heedful.tickets.models import Message, Ticket
+
+PEER_PACKAGE = "django-helpdesk==2.6.1"
+PEER_DATABASE = "heedful_peer"
+TARGET_RATIO = 20.0
+SIDE_SCRIPT = Path(__file__).with_name("peer_helpdesk_side.py")
+# (peer case, search words or "", first row) -> our page, measured the same way.
+CASES = [
+    ("list.first", "", 0),
+    ("list.deep", "", 1000),
+    ("search.common", "card", 0),
+    ("search.rare", "passport", 0),
+]
+
+
+def peer_python(home: Path) -> Path:
+    """The peer's interpreter, its environment created and django-helpdesk installed once."""
+    python = home / "venv" / "bin" / "python"
+    marker = home / "venv" / f".installed-{PEER_PACKAGE}"
+    if not marker.exists():
+        venv.create(home / "venv", with_pip=True, clear=True)
+        packages = [PEER_PACKAGE]
+        if connection.vendor == "postgresql":
+            packages.append("psycopg[binary]")
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *packages], check=True)
+        marker.touch()
+    return python
+
+
+def _export_rows() -> Iterator[list[Any]]:
+    """Agents, tickets with their first message as the description, then the other
+    messages as follow-ups; streamed in id order, two passes over the messages."""
+    from heedful.accounts.models import User
+
+    agents = User.objects.filter(role__in=("admin", "agent")).values_list("username", "email")
+    for username, address in agents:
+        yield ["agent", username, address or f"{username}@example.com"]
+    messages = Message.objects.order_by("ticket_id", "created_at", "id")
+    bodies: dict[int, Any] = {}
+    firsts: set[int] = set()
+    for pk, ticket_id, body in messages.values_list("id", "ticket_id", "body_text").iterator(
+        chunk_size=5000
+    ):
+        if ticket_id not in bodies:
+            bodies[ticket_id] = body
+            firsts.add(pk)
+    tickets = Ticket.objects.order_by("id").values_list(
+        "id", "subject", "status", "priority", "created_at", "updated_at",
+        "assignee__username", "requester__email", "reopened_count",
+    )  # fmt: skip
+    for (
+        pk,
+        subject,
+        status,
+        priority,
+        created,
+        updated,
+        assignee,
+        email,
+        reopened,
+    ) in tickets.iterator(chunk_size=5000):
+        requester = email or "unknown@example.com"
+        times = [created.isoformat(), updated.isoformat()]
+        description = bodies.get(pk, "")
+        yield ["ticket", pk, subject, status, priority, *times, assignee, requester, description,
+               reopened > 0]  # fmt: skip
+    rows = messages.values_list(
+        "id", "ticket_id", "created_at", "body_text", "is_public", "author_user__username"
+    )
+    for pk, ticket_id, created, body, public, author in rows.iterator(chunk_size=5000):
+        if pk not in firsts:
+            yield ["followup", ticket_id, created.isoformat(), body, public, author]
+
+
+def export(path: Path) -> None:
+    with path.open("w") as stream:
+        for row in _export_rows():
+            stream.write(json.dumps(row) + "\n")
+
+
+def _peer_database_url(home: Path) -> str:
+    if connection.vendor == "sqlite":
+        target = home / "helpdesk.sqlite3"
+        target.unlink(missing_ok=True)
+        return f"sqlite://{target}"
+    config = settings.DATABASES["default"]
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{PEER_DATABASE}"')
+        cursor.execute(f'CREATE DATABASE "{PEER_DATABASE}"')
+    password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
+    port = f":{config['PORT']}" if config.get("PORT") else ""
+    return f"postgres://{config['USER']}{password}@{config['HOST']}{port}/{PEER_DATABASE}"
+
+
+def drop_peer_database() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{PEER_DATABASE}"')
+
+
+def run_peer(home: Path, iterations: int) -> dict[str, dict[str, Any]]:
+    python = peer_python(home)
+    export_path = home / "export.jsonl"
+    export(export_path)
+    env = {**os.environ, "PEER_DATABASE_URL": _peer_database_url(home)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    cases = json.dumps([[name, words, start] for name, words, start in CASES])
+    command = [str(python), str(SIDE_SCRIPT), str(home / "project"), str(export_path),
+               str(iterations), cases]  # fmt: skip
+    output = subprocess.run(command, env=env, capture_output=True, text=True)
+    sys.stderr.write(output.stderr[-4000:])
+    if output.returncode != 0:
+        raise RuntimeError(f"the django-helpdesk side failed with status {output.returncode}")
+    results = {}
+    for line in output.stdout.splitlines():
+        if line.startswith("{"):
+            data = json.loads(line)
+            results[data["name"]] = data
+    return results
+
+
+def ours(iterations: int) -> dict[str, list[float]]:
+    """Our pages for the same cases: the open inbox oldest first (the peer's default
+    list), its page 21, and the search page."""
+    fixtures = load_fixtures()
+    client = logged_in_client(fixtures)
+    query = InboxQuery(view="open", sort="oldest")
+    urls = {
+        "list.first": inbox_url("open", sort="oldest"),
+        "list.deep": inbox_url("open", sort="oldest", cursor=deep_cursor(fixtures, query)),
+    }
+    for name, words, _ in CASES:
+        if words:
+            urls[name] = f"/search/?{urlencode({'q': words})}"
+    # Ours are cheap: at least 30 samples, so one slow sample is not the p95 of ten.
+    samples = max(iterations, 30)
+    return {name: measure(get_ok(client, str(url)), samples) for name, url in urls.items()}
+
+
+def run_peer_comparison(ctx: Context, iterations: int, keep: bool) -> int:
+    home = Path(settings.VAR_DIR) / "peer-helpdesk"
+    home.mkdir(parents=True, exist_ok=True)
+    mine = ours(iterations)
+    try:
+        peer = run_peer(home, iterations)
+    finally:
+        if not keep:
+            drop_peer_database()
+    for name, _, _ in CASES:
+        if name not in peer:
+            ctx.fail(f"peer.{name}: no result from django-helpdesk")
+            continue
+        data = peer[name]
+        result = BenchResult(f"peer.django-helpdesk.{name}", ctx.backend, data["n"],
+                             data["p50_ms"], data["p95_ms"], data["p99_ms"])  # fmt: skip
+        result.baseline_p95_ms = round(percentile(mine[name], 0.95), 3)
+        result.ratio = round(result.p95_ms / max(result.baseline_p95_ms, 1e-6), 2)  # type: ignore[operator]
+        result.extra.update(
+            baseline="heedful, same page, same run", target_ratio=TARGET_RATIO,
+            peer=PEER_PACKAGE, rows=data["rows"], ours_n=ctx.n,
+        )  # fmt: skip
+        ctx.report(result)
+    if not keep:
+        shutil.rmtree(home / "project", ignore_errors=True)
+    return 1 if ctx.failures else 0

@@ -1,0 +1,71 @@
+"""Search stays bounded at scale: substring matches come from the newest tickets,
+messages and contacts only, while exact references, emails and handles find anything."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from heedful.accounts.models import User
+from heedful.customers.models import Contact, Organization
+from heedful.tickets.actions import do_add_message
+from heedful.tickets.models import Ticket
+from heedful.web.views import search
+from heedful.web.views.search import search_everything
+
+
+@pytest.fixture
+def windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "SEARCH_RECENT_TICKETS", 2)
+    monkeypatch.setattr(search, "SEARCH_RECENT_MESSAGES", 2)
+    monkeypatch.setattr(search, "SEARCH_RECENT_CONTACTS", 1)
+
+
+def test_it_searches_subjects_and_messages_of_the_newest_only(
+    windows: None, alice: User, make_ticket: Callable[..., Ticket]
+) -> None:
+    old = make_ticket(subject="Parcel lost in transit", body_text="Where is my parcel?")
+    middle = make_ticket(subject="Parcel damaged", body_text="It arrived broken")
+    new = make_ticket(subject="Parcel late", body_text="Still waiting")
+    do_add_message(new, author=alice, body_text="Your parcel ships tomorrow")
+    found = search_everything(alice, "parcel")
+    assert [t.ref for t in found["tickets"]] == [new.ref, middle.ref]
+    # The two newest messages: "Still waiting" and alice's reply; only the reply matches.
+    assert [m.body_text for m in found["found_messages"]] == ["Your parcel ships tomorrow"]
+    assert old.ref not in {t.ref for t in found["tickets"]}
+
+
+def test_it_still_jumps_to_an_old_ticket_by_its_reference(
+    windows: None, alice: User, client: Client, make_ticket: Callable[..., Ticket]
+) -> None:
+    old = make_ticket(subject="Parcel lost in transit")
+    for i in range(3):
+        make_ticket(subject=f"Newer {i}")
+    client.force_login(alice)
+    response = client.get("/search/", {"q": old.ref})
+    assert response.status_code == 302
+    assert response["Location"] == f"/tickets/{old.ref}/"
+
+
+def test_it_finds_any_contact_by_exact_email_and_recent_ones_by_name(
+    windows: None, alice: User, dave: Contact, acme: Organization
+) -> None:
+    newer = Contact.objects.create(name="Dave Newman", email="newman@acme.test", organization=acme)
+    assert [c.name for c in search_everything(alice, "dave")["contacts"]] == ["Dave Newman"]
+    assert [c.name for c in search_everything(alice, "dave@acme.test")["contacts"]] == ["Dave Doe"]
+    assert newer.pk > dave.pk
+
+
+def test_it_orders_the_newest_matches_by_creation_time(
+    alice: User, make_ticket: Callable[..., Ticket]
+) -> None:
+    tickets = [make_ticket(subject=f"Refund {i}") for i in range(3)]
+    # An imported ticket: created earlier than the others, stored last.
+    imported = make_ticket(subject="Refund imported", created_at=tickets[0].created_at)
+    Ticket.objects.filter(pk=imported.pk).update(
+        created_at=tickets[0].created_at.replace(year=tickets[0].created_at.year - 1)
+    )
+    found = [t.ref for t in search_everything(alice, "refund")["tickets"]]
+    assert found == [tickets[2].ref, tickets[1].ref, tickets[0].ref, imported.ref]
