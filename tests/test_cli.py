@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -61,3 +65,49 @@ def test_it_creates_an_admin_that_can_sign_in(tmp_path: Path) -> None:
     assert "Administrator root is ready." in result.stdout
     short = _heedful("createadmin", "root", "--password", "x", env={}, tmp_path=tmp_path)
     assert short.returncode != 0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_it_stops_the_server_and_the_worker_on_sigterm(tmp_path: Path) -> None:
+    port = _free_port()
+    inherited = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED}
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "heedful.cli", "serve", "--with-worker", "--port", str(port)],
+        env={**inherited, "HEEDFUL_VAR_DIR": str(tmp_path)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: every child is found below
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server never answered"
+                time.sleep(0.5)
+
+        serve.send_signal(signal.SIGTERM)
+
+        assert serve.wait(timeout=30) == 0
+        deadline = time.monotonic() + 20
+        while _group_alive(serve.pid):
+            assert time.monotonic() < deadline, "the server or the worker outlived serve"
+            time.sleep(0.2)
+    finally:
+        if _group_alive(serve.pid):
+            os.killpg(serve.pid, signal.SIGKILL)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -40,7 +40,14 @@ def _manage(*args: str) -> None:
     call_command(*args)
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    # The default SIGTERM handler ends the process at once, skipping the ``finally`` that
+    # stops the server and the worker: they would run on, orphaned.
+    raise SystemExit(0)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     _setup_django()
     from django.conf import settings
 
