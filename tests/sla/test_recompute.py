@@ -287,3 +287,42 @@ def test_it_reads_closing_at_midnight_as_the_end_of_the_day(db: None) -> None:
         time(0, 0),
         1440,
     )
+
+
+def test_it_unblocks_the_customer_with_a_workaround_before_the_fix(
+    berlin_office: Calendar, make_ticket: MakeTicket, alice: User, fake_now: FakeNow
+) -> None:
+    make_policy(
+        "Unblock", {"normal": {"first_response": 120, "unblock": 240, "resolution": 960}},
+        calendars=[berlin_office],
+    )  # fmt: skip
+    ticket = make_ticket(created_at=berlin("2025-06-10 09:00"))
+    do_add_message(
+        ticket, author=alice, body_text="Looking.", created_at=berlin("2025-06-10 09:10")
+    )
+    do_recompute_clocks(ticket, now=fake_now.set("2025-06-10 09:30"))
+    assert stored(ticket)["unblock#1"].state == "running"
+
+    reply = do_add_message(
+        ticket, author=alice, body_text="Use the CSV export meanwhile.", workaround=True,
+        created_at=berlin("2025-06-10 10:00"),
+    )  # fmt: skip
+    do_recompute_clocks(ticket, now=fake_now.set("2025-06-10 10:30"))
+
+    assert reply.is_workaround is True
+    unblock, resolution = stored(ticket)["unblock#1"], stored(ticket)["resolution#1"]
+    assert (unblock.state, unblock.achieved_at, unblock.breached) == (
+        "achieved",
+        berlin("2025-06-10 10:00"),
+        False,
+    )
+    assert resolution.state == "running"
+
+
+def test_it_refuses_a_workaround_on_an_internal_note(acme_ticket: Ticket, alice: User) -> None:
+    with pytest.raises(ActionError, match="Only an agent's public reply can unblock"):
+        do_add_message(
+            acme_ticket, author=alice, body_text="Try CSV", is_public=False, workaround=True
+        )
+
+    assert acme_ticket.messages.count() == 1

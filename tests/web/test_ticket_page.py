@@ -142,3 +142,18 @@ def test_it_renders_with_a_bounded_number_of_queries(
         response = agent.get(f"/tickets/{acme_ticket.ref}/")
     assert response.status_code == 200
     assert len(response.context["timeline"]) >= extra_messages + 2
+
+
+def test_it_marks_a_reply_that_unblocks_the_customer(agent: Client, acme_ticket: Ticket) -> None:
+    response = agent.post(
+        f"/tickets/{acme_ticket.ref}/reply/",
+        {"body": "Use the CSV export meanwhile.", "workaround": "on"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    reply = acme_ticket.messages.get(body_text="Use the CSV export meanwhile.")
+    assert reply.is_workaround is True
+    event = acme_ticket.events.get(kind="message_added", message=reply)
+    assert event.after == {"message": str(reply.public_id), "public": True, "workaround": True}
+    assert "Unblocked the customer" in response.content.decode()

@@ -186,9 +186,15 @@ def do_add_message(
     external_id: str = "",
     created_at: datetime | None = None,
     new_status: str | None = None,
+    workaround: bool = False,
 ) -> Message:
-    """Add a public reply or an internal note; an agent's reply may also set the status."""
+    """Add a public reply or an internal note; an agent's reply may also set the status,
+    and say that it unblocks the customer (a workaround)."""
     check_add_message(ticket, author, is_public=is_public)
+    if workaround and not (is_public and isinstance(author, User)):
+        raise ActionError(
+            "Only an agent's public reply can unblock the customer.", field="workaround"
+        )
     if new_status is not None:
         assert isinstance(author, User)
         check_change_status(author, new_status)
@@ -204,6 +210,7 @@ def do_add_message(
         external_id=external_id,
         attachments=attachments,
         at=at,
+        workaround=workaround,
     )
     if new_status is not None and new_status != ticket.status:
         assert isinstance(author, User)
@@ -226,6 +233,7 @@ def _add_message(
     external_id: str,
     at: datetime,
     attachments: Sequence[UploadedFile] = (),
+    workaround: bool = False,
 ) -> Message:
     body_text = body_text.strip()
     if not body_text and not attachments:
@@ -245,6 +253,7 @@ def _add_message(
         channel=channel,
         external_id=external_id,
         created_at=at,
+        is_workaround=workaround,
     )
     for upload in attachments:
         Attachment.objects.create(
@@ -266,7 +275,8 @@ def _add_message(
         ticket,
         EventKind.MESSAGE_ADDED,
         author,
-        after={"message": str(message.public_id), "public": is_public},
+        after={"message": str(message.public_id), "public": is_public}
+        | ({"workaround": True} if workaround else {}),
         message=message,
         at=at,
     )

@@ -219,6 +219,9 @@ class Message(models.Model):
     direction = models.CharField(max_length=10, choices=Direction.choices)
     # False for internal notes, which customers never see.
     is_public = models.BooleanField(default=True)
+    # A public reply that unblocks the customer before the root cause is fixed (R2): it
+    # achieves the SLA's time-to-unblock clock.
+    is_workaround = models.BooleanField(default=False)
     author_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

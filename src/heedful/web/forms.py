@@ -145,6 +145,7 @@ class ReplyForm(forms.Form):
         max_length=MAX_BODY_CHARS, required=False, strip=False, widget=forms.Textarea
     )
     status = forms.ChoiceField(choices=REPLY_STATUSES, required=False)
+    workaround = forms.BooleanField(required=False)
 
 
 class NoteForm(forms.Form):

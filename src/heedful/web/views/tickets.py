@@ -114,6 +114,7 @@ def reply(request: StaffRequest, ref: str) -> HttpResponse:
                 is_public=True,
                 attachments=files,
                 new_status=data["status"] or None,
+                workaround=data["workaround"],
             )
 
         if apply_action(form, send):
