@@ -13,14 +13,21 @@ import time
 from urllib.parse import urlsplit
 
 
-def _client(url: str, cookie: str, until: float, latencies: list[float], errors: list[int]) -> None:
+def _client(
+    url: str,
+    request: tuple[str, dict[str, str], bytes | None],
+    until: float,
+    latencies: list[float],
+    errors: list[int],
+) -> None:
+    method, headers, body = request
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
     while time.monotonic() < until:
         started = time.perf_counter()
         try:
-            connection.request("GET", path, headers={"Cookie": cookie})
+            connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             response.read()
             if response.status >= 400:
@@ -37,13 +44,21 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--cookie", default="")
+    parser.add_argument("--method", default="GET")
+    parser.add_argument("--header", action="append", default=[], help="Name: value")
+    parser.add_argument("--body", default=None, help="request body, sent as it is")
     args = parser.parse_args()
+    headers = dict(h.split(": ", 1) for h in args.header)
+    if args.cookie:
+        headers["Cookie"] = args.cookie
+    body = args.body.encode() if args.body is not None else None
+    request = (args.method, headers, body)
     latencies: list[float] = []
     errors: list[int] = []
     until = time.monotonic() + args.duration
     started = time.monotonic()
     threads = [
-        threading.Thread(target=_client, args=(args.url, args.cookie, until, latencies, errors))
+        threading.Thread(target=_client, args=(args.url, request, until, latencies, errors))
         for _ in range(args.connections)
     ]
     for thread in threads:

@@ -18,8 +18,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start(*args: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}
+def start(*args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"), **(extra_env or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "heedful.cli", *args],
         env=env,

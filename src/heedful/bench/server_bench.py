@@ -122,6 +122,5 @@ def bench_http_load(ctx: Context, fixtures: Fixtures) -> None:
             path=path, server_workers=workers, connections=16, seconds=seconds,
             requests_per_s=round(data["requests"] / (data["duration_us"] / 1e6), 1),
             errors=data["errors"], tool="wrk" if data["tool"] else "heedful.bench.loadgen",
-            note="API create is not measurable yet: the REST API does not exist",
         )  # fmt: skip
         ctx.report(result)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.db import connection
 
+from heedful.bench.api_bench import bench_api_load
 from heedful.bench.context import Context
 from heedful.bench.fixtures import Fixtures, load_fixtures
 from heedful.bench.inbox_bench import bench_inbox, bench_inbox_http
@@ -31,6 +32,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "tasks": lambda ctx, fixtures: bench_queue(ctx),
     "memory": bench_memory,
     "http.load": bench_http_load,
+    "api.load": bench_api_load,
 }
 
 

@@ -221,7 +221,7 @@ class Message(models.Model):
     is_public = models.BooleanField(default=True)
     # A public reply that unblocks the customer before the root cause is fixed (R2): it
     # achieves the SLA's time-to-unblock clock.
-    is_workaround = models.BooleanField(default=False)
+    is_workaround = models.BooleanField(default=False, db_default=False)
     author_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
