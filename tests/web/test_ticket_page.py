@@ -87,11 +87,12 @@ def test_it_names_event_actors_and_targets(
     actions.do_change_team(acme_ticket, finance, actor=alice)
     html = agent.get(f"/tickets/{acme_ticket.ref}/").content.decode()
     events = [text for kind, text in entries(html) if kind == "event"]
-    assert [e.split(" Nov")[0].split(" Dec")[0] for e in events][1:] == events[1:] or True
     assert any(e.startswith("Alice assigned the ticket to Bob ") for e in events)
     assert any(e.startswith("Alice moved the ticket from no team to Finance ") for e in events)
     assert "assignee_id" not in html
-    assert str(bob.pk) + " " not in " ".join(events)
+    # Names, never the database ids the event log stores.
+    assert f"to {bob.pk} " not in " ".join(events)
+    assert f"to {finance.pk} " not in " ".join(events)
 
 
 def test_it_fills_the_side_panel(
