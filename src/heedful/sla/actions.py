@@ -62,8 +62,11 @@ def do_recompute_clocks(
     ticket_id = ticket if isinstance(ticket, int) else ticket.pk
     policies = policies if policies is not None else load_policies()
     if not policies.rules:
-        # No policy, no clocks: one cheap statement for help desks that use no SLAs.
-        TicketClock.objects.filter(ticket_id=ticket_id).delete()
+        # No policy, no clocks. Reading first keeps desks without SLAs from taking the
+        # database's write lock after every ticket change just to delete nothing.
+        stale = TicketClock.objects.filter(ticket_id=ticket_id)
+        if stale.exists():
+            stale.delete()
         return []
     # The row lock makes concurrent recomputes of one ticket take turns.
     locked = Ticket.objects.select_for_update(of=("self",)).select_related("organization")
