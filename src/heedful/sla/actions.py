@@ -18,14 +18,45 @@ from django.utils import timezone
 
 from heedful.sla.clocks import ClockResult, compute_clocks
 from heedful.sla.history import ticket_moments
-from heedful.sla.models import TicketClock
-from heedful.sla.policies import PolicySet, load_policies
+from heedful.sla.models import ClockKind, ClockState, TicketClock
+from heedful.sla.policies import PolicySet, load_policies, read_once
 from heedful.tickets.models import Ticket
 
 _COMPARED = (
     "policy_id", "target_minutes", "state", "started_at", "due_at", "achieved_at", "breached",
     "elapsed_seconds", "paused_seconds", "warn_at",
 )  # fmt: skip
+
+
+# The ticket's column for each clock kind's due time (heedful.tickets.models.Ticket).
+DUE_COLUMNS = {kind: f"{kind}_due_at" for kind in ClockKind.values}
+NO_DUE_TIMES: dict[str, datetime | None] = {
+    **{column: None for column in DUE_COLUMNS.values()},
+    "next_due_at": None,
+}
+
+
+def due_times(results: list[ClockResult]) -> dict[str, datetime | None]:
+    """The ticket's due columns for these clocks: each kind's running clock (the latest
+    next-update round), and the nearest of them as ``next_due_at``."""
+    values = dict(NO_DUE_TIMES)
+    for result in results:
+        if result.state == ClockState.RUNNING and result.due_at is not None:
+            column = DUE_COLUMNS[result.kind]
+            current = values[column]
+            values[column] = result.due_at if current is None else min(current, result.due_at)
+    running = [v for v in values.values() if v is not None]
+    values["next_due_at"] = min(running) if running else None
+    return values
+
+
+def _store_due_times(ticket: Ticket, values: dict[str, datetime | None]) -> None:
+    """Write the ticket's due columns when one differs (most changes move none)."""
+    changed = {name: v for name, v in values.items() if getattr(ticket, name) != v}
+    if changed:
+        Ticket.objects.filter(pk=ticket.pk).update(**changed)
+        for name, value in changed.items():
+            setattr(ticket, name, value)
 
 
 def _row_values(result: ClockResult, now: datetime) -> dict[str, Any]:
@@ -54,7 +85,6 @@ def clock_results(
     return compute_clocks(ticket_moments(ticket), policies.resolve, now or timezone.now())
 
 
-@transaction.atomic
 def do_recompute_clocks(
     ticket: Ticket | int, *, now: datetime | None = None, policies: PolicySet | None = None
 ) -> list[TicketClock]:
@@ -62,12 +92,26 @@ def do_recompute_clocks(
     ticket_id = ticket if isinstance(ticket, int) else ticket.pk
     policies = policies if policies is not None else load_policies()
     if not policies.rules:
-        # No policy, no clocks. Reading first keeps desks without SLAs from taking the
-        # database's write lock after every ticket change just to delete nothing.
+        # No policy, no clocks. Reading first, outside a transaction, keeps desks
+        # without SLAs from taking the database's write lock (SQLite's BEGIN IMMEDIATE)
+        # after every ticket change just to delete nothing.
+        # The ticket's due columns are only ever set with running clocks, so a ticket
+        # without clocks has none to clear either.
         stale = TicketClock.objects.filter(ticket_id=ticket_id)
-        if stale.exists():
-            stale.delete()
+        # In a batch, one read says whether any ticket has clocks at all.
+        any_clock = read_once("any_clock", TicketClock.objects.exists, outside=True)
+        if any_clock and stale.exists():
+            with transaction.atomic():
+                stale.delete()
+                Ticket.objects.filter(pk=ticket_id).update(**NO_DUE_TIMES)
         return []
+    return _recompute_locked(ticket_id, now=now, policies=policies)
+
+
+@transaction.atomic
+def _recompute_locked(
+    ticket_id: int, *, now: datetime | None, policies: PolicySet
+) -> list[TicketClock]:
     # The row lock makes concurrent recomputes of one ticket take turns.
     locked = Ticket.objects.select_for_update(of=("self",)).select_related("organization")
     locked = locked.filter(pk=ticket_id)
@@ -94,6 +138,7 @@ def do_recompute_clocks(
     if changed:
         TicketClock.objects.bulk_update(changed, [*_COMPARED, "computed_at"])
     TicketClock.objects.bulk_create(created)
+    _store_due_times(current, due_times(results))
     return rows
 
 

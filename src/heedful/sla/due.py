@@ -1,4 +1,4 @@
-"""Read helpers for lists: running clocks by due time, and each ticket's nearest one.
+"""Read helpers for lists: tickets by their nearest due time, and each one's nearest clock.
 
 Colours come from stored instants, so a list needs no calendar: a running clock is
 *breached* once ``due_at`` has passed, *warning* once ``warn_at`` (the start of the
@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from heedful.accounts.models import User
 from heedful.sla.explain import Tone, format_duration
 from heedful.sla.models import ClockKind, ClockState, TicketClock
 from heedful.tickets.access import visible_tickets
-from heedful.tickets.inbox import decode_cursor, encode_cursor
-from heedful.tickets.models import Ticket
+from heedful.tickets.inbox import encode_cursor, seek_after
+from heedful.tickets.models import NOTHING_DUE, Phase, Ticket
 
 
 def clock_tone(clock: TicketClock, now: datetime) -> str:
@@ -71,12 +71,12 @@ def attach_nearest_clocks(tickets: Sequence[Ticket], now: datetime) -> None:
         ticket.sla_due = due_clock(found, now) if found is not None else None  # type: ignore[attr-defined]
 
 
-def running_clocks(user: User) -> QuerySet[TicketClock]:
-    """Running clocks of the tickets ``user`` may see (the partial due_at index)."""
-    clocks = TicketClock.objects.filter(state=ClockState.RUNNING, due_at__isnull=False)
-    if not user.is_full_agent:
-        clocks = clocks.filter(ticket_id__in=visible_tickets(user).values("id"))
-    return clocks
+def breaching_next(user: User) -> QuerySet[Ticket]:
+    """Tickets ``user`` may see that have a running clock, nearest due first: one range
+    of the index (phase, due_key, id), since a ticket with a running clock is unsolved and
+    ``due_key`` is the far future exactly when nothing is due."""
+    tickets = visible_tickets(user).filter(phase=Phase.UNSOLVED, due_key__lt=NOTHING_DUE)
+    return tickets.order_by("due_key", "id")
 
 
 @dataclass
@@ -86,24 +86,22 @@ class BreachingPage:
 
 
 def breaching_page(user: User, cursor: str, now: datetime, size: int = 50) -> BreachingPage:
-    """Running clocks, due first first, ``size`` at a time by keyset on (due_at, id);
-    one query whatever the page. A bad cursor raises BadInboxQuery."""
-    clocks = running_clocks(user)
+    """Tickets with a running clock, due first first, ``size`` at a time by keyset on
+    (due_key, id), each with its nearest clock: two queries whatever the page. A bad
+    cursor raises BadInboxQuery."""
+    tickets = breaching_next(user)
     if cursor:
-        due_at, pk = decode_cursor(cursor)
-        if due_at is None:
-            from heedful.tickets.inbox import BadInboxQuery
-
-            raise BadInboxQuery("bad page cursor")
-        clocks = clocks.filter(Q(due_at__gte=due_at) & (Q(due_at__gt=due_at) | Q(id__gt=pk)))
-    rows = list(
-        clocks.select_related(
-            "ticket", "ticket__requester", "ticket__organization", "ticket__assignee",
-            "ticket__team",
-        ).order_by("due_at", "id")[: size + 1]
-    )  # fmt: skip
+        tickets = seek_after(tickets, "due_key", True, cursor)
+    rows = list(tickets.select_related("requester", "organization", "assignee", "team")[: size + 1])
     next_cursor = ""
     if len(rows) > size:
         rows = rows[:size]
-        next_cursor = encode_cursor(rows[-1].due_at, rows[-1].pk)
-    return BreachingPage([due_clock(clock, now) for clock in rows], next_cursor)
+        next_cursor = encode_cursor(rows[-1].due_key, rows[-1].pk)
+    attach_nearest_clocks(rows, now)
+    due: list[DueClock] = []
+    for ticket in rows:
+        found: DueClock | None = ticket.sla_due  # type: ignore[attr-defined]
+        if found is not None:  # a clock changed since the page was read: skip the row
+            found.clock.ticket = ticket
+            due.append(found)
+    return BreachingPage(due, next_cursor)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch
@@ -98,8 +101,40 @@ def _rule(policy: Policy) -> MatchingRule:
     )
 
 
+# Inside policies_read_once(): what was read once, by name.
+_read_once: ContextVar[dict[str, Any] | None] = ContextVar("heedful_sla_read_once", default=None)
+
+
+@contextmanager
+def policies_read_once() -> Iterator[None]:
+    """Within this block the policies (and whether any clock is stored) are read once:
+    for batch work that changes many tickets in a row (a chunk of a mail import, a
+    fraction of a second). A policy changed meanwhile applies from the next batch on."""
+    token = _read_once.set({})
+    try:
+        yield
+    finally:
+        _read_once.reset(token)
+
+
+def read_once(name: str, load: Callable[[], Any], *, outside: Any = None) -> Any:
+    """``load()``, called once per policies_read_once() block; outside one, ``load()``
+    every time, or ``outside`` when given."""
+    shared = _read_once.get()
+    if shared is None:
+        return load() if outside is None else outside
+    if name not in shared:
+        shared[name] = load()
+    return shared[name]
+
+
 def load_policies() -> PolicySet:
     """Every active policy with what it needs, in a fixed number of queries."""
+    found: PolicySet = read_once("policies", _load_policies)
+    return found
+
+
+def _load_policies() -> PolicySet:
     calendars = Calendar.objects.prefetch_related("opening_hours", "closed_dates")
     policies = Policy.objects.filter(is_active=True).prefetch_related(
         "teams", "targets", Prefetch("calendars", queryset=calendars)

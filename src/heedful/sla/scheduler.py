@@ -119,13 +119,23 @@ def _enqueue(alert_ids: list[int]) -> None:
 def _enqueue_sweeps() -> None:
     """The scheduler's leader also starts other apps' periodic sweeps, so that exactly one
     process runs them: outgoing email retries and sends stuck in "sending", and survey
-    requests whose deferred task was lost, NPS surveys on their cadence."""
+    requests whose deferred task was lost, NPS surveys on their cadence, webhook attempts
+    over a minute late."""
     from heedful.feedback.tasks import schedule_nps_surveys, send_due_survey_requests
     from heedful.mail.tasks import send_due_outbound_emails
+    from heedful.reminders.tasks import announce_follow_ups, send_solved_checks
+    from heedful.webhooks.tasks import send_due_webhooks
 
     send_due_outbound_emails.enqueue()
     send_due_survey_requests.enqueue()
     schedule_nps_surveys.enqueue()
+    announce_follow_ups.enqueue()
+    send_solved_checks.enqueue()
+    send_due_webhooks.enqueue()
+    # Topics: the task itself looks at most every 10 minutes whether a computation is due.
+    from heedful.feedback.tasks import recompute_topics_if_due
+
+    recompute_topics_if_due.enqueue()
 
 
 def run_pass(
@@ -168,11 +178,30 @@ def run_forever(interval: float, stop: threading.Event, holder: str | None = Non
         lease.release(LEASE_NAME, holder)
 
 
-def start_in_thread(interval: float = DEFAULT_INTERVAL) -> threading.Event:
-    """Run the scheduler beside the task worker; set the returned event to stop it."""
+@dataclass
+class SchedulerThread:
+    """The scheduler running beside the task worker (``heedful worker``)."""
+
+    thread: threading.Thread
+    stop_event: threading.Event
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Stop after the pass in progress and give the lease back, so that another
+        process leads at once instead of after the lease expires; True once stopped."""
+        self.stop_event.set()
+        self.thread.join(timeout)
+        return not self.thread.is_alive()
+
+
+def start_in_thread(
+    interval: float = DEFAULT_INTERVAL, holder: str | None = None
+) -> SchedulerThread:
+    """Run the scheduler in a thread; :meth:`SchedulerThread.stop` ends it cleanly. The
+    thread is a daemon so that a crash never hangs the process, which is why a clean
+    shutdown must call ``stop``: a daemon killed at exit skips its ``finally``."""
     stop = threading.Event()
     thread = threading.Thread(
-        target=run_forever, args=(interval, stop), name="sla-scheduler", daemon=True
+        target=run_forever, args=(interval, stop, holder), name="sla-scheduler", daemon=True
     )
     thread.start()
-    return stop
+    return SchedulerThread(thread, stop)

@@ -1,4 +1,4 @@
-"""The "Breaching soon" page: running SLA clocks, due first first."""
+"""The "Breaching soon" page: tickets with a running SLA clock, due first first."""
 
 from __future__ import annotations
 

@@ -7,7 +7,9 @@ settings.INBOX_COUNT_LIMIT ("1,000+").
 Each view x filter x sort is written so that one index of Ticket.Meta.indexes serves it
 as a range scan in sort order: views test the generated ``phase`` column (one value, not
 ``status IN (...)``), lookups by public id are scalar subqueries (an equality the index
-can use, not a join), and the "oldest waiting" sort uses ``waiting_key`` (never NULL).
+can use, not a join), and the "oldest waiting" and "due soonest" sorts use
+``waiting_key`` and ``due_key`` (never NULL: "nobody waits" and "nothing due" are the far
+future, so those tickets come last without a NULLS LAST the index cannot give).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ SORTS: dict[str, tuple[str, str, bool]] = {
     "newest": ("Newest", "created_at", False),
     "oldest": ("Oldest", "created_at", True),
     "updated": ("Recently updated", "updated_at", False),
+    # The nearest due time of the ticket's running SLA clocks (heedful.sla.actions).
+    "due": ("Due soonest", "due_key", True),
 }
 
 FILTERS = ("status", "priority", "team", "assignee", "tag", "organization")
@@ -192,7 +196,9 @@ def decode_cursor(cursor: str) -> tuple[datetime | None, int]:
     return when, pk
 
 
-def _seek(tickets: QuerySet[Ticket], column: str, ascending: bool, cursor: str) -> QuerySet[Ticket]:
+def seek_after(
+    tickets: QuerySet[Ticket], column: str, ascending: bool, cursor: str
+) -> QuerySet[Ticket]:
     """Rows after the cursor in (column, id) order, as the row comparison
     ``(column, id) > (value, pk)``: one index range on both databases, which starts at the
     cursor even inside a long run of equal values (every ticket nobody waits on shares one
@@ -229,7 +235,7 @@ def inbox_page(user: User, query: InboxQuery) -> InboxPage:
     limit = settings.INBOX_COUNT_LIMIT
     count = tickets.order_by()[: limit + 1].count() if filtered.countable else 0
     if query.cursor:
-        tickets = _seek(tickets, column, ascending, query.cursor)
+        tickets = seek_after(tickets, column, ascending, query.cursor)
     # The sort columns are never NULL: plain ASC/DESC, which both databases read
     # straight from the index (a NULLS LAST that differs from the index's order would sort).
     order = [column, "id"] if ascending else [f"-{column}", "-id"]
