@@ -8,42 +8,27 @@ URL, and answering again just updates the answer.
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
 
 from heedful.feedback.models import SurveyRequest
+from heedful.lib.signed_links import LinkRefused, read_public_id, sign_public_id
+
+__all__ = ["LinkRefused", "make_token", "read_token", "survey_url"]
 
 SALT = "heedful.feedback.survey-link"
 
 
-class LinkRefused(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 def make_token(request: SurveyRequest) -> str:
-    return signing.dumps(str(request.public_id), salt=SALT, compress=False)
+    return sign_public_id(request.public_id, salt=SALT)
 
 
 def read_token(token: str) -> SurveyRequest:
     """The request a token stands for; LinkRefused if it is tampered, expired or unknown."""
     max_age = timedelta(days=settings.FEEDBACK_LINK_MAX_AGE_DAYS)
-    try:
-        value = signing.loads(token, salt=SALT, max_age=max_age)
-    except signing.SignatureExpired:
-        raise LinkRefused("expired", "This survey link has expired.") from None
-    except signing.BadSignature:
-        raise LinkRefused("invalid", "This survey link is not valid.") from None
-    try:
-        public_id = uuid.UUID(str(value))
-    except ValueError:
-        raise LinkRefused("invalid", "This survey link is not valid.") from None
+    public_id = read_public_id(token, salt=SALT, max_age=max_age, what="survey link")
     found = SurveyRequest.objects.select_related("survey", "ticket", "contact").filter(
         public_id=public_id
     )
