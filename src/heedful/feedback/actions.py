@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from heedful.customers.models import Contact
 from heedful.feedback import emails
 from heedful.feedback.models import (
     AgentCredit,
@@ -35,7 +36,7 @@ from heedful.feedback.models import (
 )
 from heedful.feedback.sentiment import default_model
 from heedful.feedback.surveys import csat_survey, questions_by_key
-from heedful.lib.errors import ActionError
+from heedful.lib.errors import ActionError, ActionForbidden
 from heedful.tickets.models import (
     SOLVED_STATUSES,
     Direction,
@@ -311,3 +312,40 @@ def score_unscored_messages(*, limit: int = 1000) -> int:
         ignore_conflicts=True,
     )
     return len(messages)
+
+
+@transaction.atomic
+def do_answer_from_portal(
+    ticket: Ticket, contact: Contact, answers: dict[str, str | int]
+) -> list[Response]:
+    """The CSAT question on a solved ticket in the customer portal: the same answers as
+    the email's links (:func:`do_answer`), on the same request, so rating in both
+    places updates one answer. Answered before the email went out, the request counts
+    as asked now and the email is not sent (do_send_request only sends scheduled ones).
+    """
+    if ticket.requester_id != contact.pk:
+        raise ActionForbidden("Only the person who asked for help can rate this request.")
+    if ticket.status not in SOLVED_STATUSES:
+        raise ActionError("You can rate a request once it is solved.", code="closed")
+    survey = csat_survey()
+    if not survey.is_active:
+        raise ActionError("This survey is not open for answers.", code="closed")
+    request = (
+        SurveyRequest.objects.select_for_update()
+        .filter(ticket=ticket, survey=survey)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    now = timezone.now()
+    if request is None:
+        request = SurveyRequest.objects.create(
+            survey=survey, contact=contact, organization=ticket.organization, ticket=ticket,
+            state=RequestState.SENT, due_at=now, sent_at=now, created_at=now, updated_at=now,
+        )  # fmt: skip
+        credit_agents(request)
+    elif request.state not in (RequestState.SENT, RequestState.ANSWERED):
+        request.state, request.skip_reason = RequestState.SENT, SkipReason.NONE
+        request.sent_at, request.updated_at = now, now
+        request.save(update_fields=["state", "skip_reason", "sent_at", "updated_at"])
+        credit_agents(request)
+    return do_answer(request, answers)

@@ -342,3 +342,112 @@ class Kudos(models.Model):
 
     def __str__(self) -> str:
         return f"kudos for {self.agent_id} ({self.reason})"
+
+
+class Topic(models.Model):
+    """What customers write about: a cluster of survey comments and tickets, named by its
+    top terms (heedful.lib.topics), recomputed by a job (heedful/feedback/topics.py).
+
+    An agent's name (``custom_name``) and merge (``merged_into``: this topic's documents
+    count for that one) are kept when the job matches a new cluster to this topic."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200, help_text="From the top terms.")
+    custom_name = models.CharField(max_length=200, blank=True)
+    terms = models.JSONField(default=list, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+    )
+    # Of this topic and every topic merged into it, as of the last computation or merge.
+    customer_count = models.PositiveIntegerField(default=0)
+    document_count = models.PositiveIntegerField(default=0)
+    average_sentiment = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-customer_count", "-document_count", "id"]
+        indexes = [
+            models.Index(
+                fields=["merged_into", "customer_count", "document_count"],
+                name="feedback_topic_rank_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.custom_name or self.name
+
+    @property
+    def is_renamed(self) -> bool:
+        return bool(self.custom_name)
+
+
+class TopicDocument(models.Model):
+    """One text of the last computation (a ticket's subject and first customer message, or
+    a survey comment) and the topic it fell in."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="documents")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    response = models.ForeignKey(
+        Response, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    contact = models.ForeignKey("customers.Contact", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        "customers.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    quote = models.CharField(max_length=400)
+    sentiment = models.FloatField(null=True, blank=True)
+    # The first texts of a topic, closest to its centre, are its example quotes.
+    rank = models.PositiveIntegerField()
+    created_at = models.DateTimeField(help_text="When the ticket or comment was written.")
+
+    class Meta:
+        ordering = ["topic", "rank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=models.Q(ticket__isnull=False),
+                name="feedback_topicdoc_ticket_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["response"],
+                condition=models.Q(response__isnull=False),
+                name="feedback_topicdoc_response_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ticket__isnull=False) | models.Q(response__isnull=False),
+                name="feedback_topicdoc_has_source",
+            ),
+        ]
+        indexes = [models.Index(fields=["topic", "rank"], name="feedback_topicdoc_rank_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.topic_id}: {self.quote[:40]}"
+
+
+class TopicRun(models.Model):
+    """One computation of the topics: when, on how much text, and how long it took."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    documents = models.PositiveIntegerField()
+    topics = models.PositiveIntegerField()
+    silhouette = models.FloatField(null=True, blank=True)
+    seconds = models.FloatField()
+    # The newest ticket and comment seen, so the trigger counts only what came after
+    # (both along a unique index: ticket numbers and response ids only grow).
+    last_ticket_number = models.PositiveBigIntegerField(default=0)
+    last_response_id = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-finished_at", "-id"]
+        indexes = [models.Index(fields=["finished_at"], name="feedback_topicrun_finished_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.finished_at:%Y-%m-%d %H:%M}: {self.topics} topics"

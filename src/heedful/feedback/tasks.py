@@ -47,3 +47,21 @@ def send_closing_the_loop(follow_up_id: int) -> bool:
     from heedful.feedback.followups import do_send_closing_the_loop
 
     return do_send_closing_the_loop(follow_up_id)
+
+
+@task()
+def recompute_topics() -> int:
+    """Topics computed again now (the CLI and the topics page's button)."""
+    from heedful.feedback.topics import recompute_topics as recompute
+
+    run = recompute()
+    return run.topics if run is not None else 0
+
+
+@task()
+def recompute_topics_if_due() -> bool:
+    """Enqueued by the scheduler's leader on every pass; computes at most once a day, or
+    when enough new texts arrived (heedful.feedback.topics.is_due)."""
+    from heedful.feedback.topics import recompute_if_due
+
+    return recompute_if_due()

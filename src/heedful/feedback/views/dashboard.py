@@ -10,11 +10,20 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 
-from heedful.feedback.dashboard import awaiting_follow_up, kudos_count, panels, verbatims
+from heedful.feedback.dashboard import (
+    awaiting_follow_up,
+    kudos_count,
+    load_tallies,
+    panels,
+    verbatims,
+)
+from heedful.feedback.segments import Choices, parse_segment
+from heedful.feedback.topics_page import top_topics
 from heedful.web.decorators import StaffRequest, staff_required
 
 PERIODS = {"30": 30, "90": 90, "365": 365}
 DEFAULT_PERIOD = "90"
+TOP_TOPICS = 5
 
 
 @staff_required
@@ -26,8 +35,13 @@ def feedback_page(request: StaffRequest) -> HttpResponse:
     period = request.GET.get("days", DEFAULT_PERIOD)
     if period not in PERIODS:
         return HttpResponseBadRequest("days must be one of 30, 90 or 365.")
-    since = timezone.now() - timedelta(days=PERIODS[period])
-    score_panels, chart = panels(since)
+    now = timezone.now()
+    days = timedelta(days=PERIODS[period])
+    since = now - days
+    choices = Choices.load()
+    segment = parse_segment(request.GET, choices)
+    tallies = load_tallies(previous_since=since - days, since=since, now=now, segment=segment)
+    score_panels, chart = panels(tallies, since=since, now=now, segment=segment)
     follow_ups, open_follow_ups = awaiting_follow_up()
     context = {
         "follow_ups": follow_ups,
@@ -35,7 +49,11 @@ def feedback_page(request: StaffRequest) -> HttpResponse:
         "kudos_count": kudos_count(since),
         "panels": score_panels,
         "chart": chart,
-        "verbatims": verbatims(since),
+        "verbatims": verbatims(since, segment),
+        # Topics are computed over all recent texts, not per period or segment.
+        "top_topics": top_topics(TOP_TOPICS),
+        "segment": segment,
+        "choices": choices,
         "period": period,
         "periods": list(PERIODS),
     }
