@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from heedful.accounts.models import Team, User
@@ -50,6 +51,8 @@ def test_it_serves_an_openapi_31_document_with_every_operation(openapi: dict[str
         "list_tags", "list_teams", "get_team", "list_users", "get_user",
         "list_webhooks", "create_webhook", "get_webhook", "update_webhook", "delete_webhook",
         "list_webhook_deliveries", "ingest_raw_mail",
+        "create_contact", "update_contact", "create_organization", "update_organization",
+        "upload_attachment", "download_attachment",
     }  # fmt: skip
     create = openapi["paths"]["/api/v1/tickets"]["post"]
     assert {p["name"] for p in create["parameters"]} == {"Idempotency-Key"}
@@ -115,6 +118,43 @@ def test_it_answers_as_the_schema_says(
         200, 200, 201, 422, 200, 404, 200, 403, 200, 201, 200, 200,
         200, 200, 200, 200, 200, 403, 200, 200, 200, 200, 401,
     ]  # fmt: skip
+
+
+def test_it_answers_the_writes_of_contacts_organizations_and_files_as_the_schema_says(
+    api: MakeApi, openapi: dict[str, Any], alice: User, erin: Contact, acme_ticket: Ticket
+) -> None:
+    client = api(alice)
+    c, o, a = "/api/v1/contacts", "/api/v1/organizations", "/api/v1/attachments"
+    file = SimpleUploadedFile("notes.txt", b"hello", content_type="text/plain")
+    uploaded = client.client.post(a, {"file": file}, headers=client.headers)
+    upload_id = uploaded.json()["id"]
+    reply = client.post(
+        f"/tickets/{acme_ticket.ref}/messages", {"body": "F", "attachments": [upload_id]}
+    )
+    org = client.post("/organizations", {"name": "Initech", "domains": ["initech.test"]})
+    org_id = org.json()["id"]
+    contact = client.post("/contacts", {"name": "Peter", "email": "peter@initech.test"})
+    contact_path = f"/contacts/{contact.json()['id']}"
+    attachment_path = f"/attachments/{reply.json()['attachments'][0]['id']}"
+    share = {"share_tickets": True}
+    calls: list[tuple[str, str, Any]] = [
+        ("post", a, uploaded),
+        ("post", "/api/v1/tickets/{ref}/messages", reply),
+        ("post", o, org),
+        ("post", o, client.post("/organizations", {"name": "Copy", "domains": ["initech.test"]})),
+        ("patch", o + "/{organization_id}", client.patch(f"/organizations/{org_id}", share)),
+        ("post", c, contact),
+        ("post", c, api(erin).post("/contacts", {"name": "Mallory"})),
+        ("patch", c + "/{contact_id}", client.patch(contact_path, {"organization": org_id})),
+        ("get", a + "/{attachment_id}", api(erin).get(attachment_path)),
+    ]  # fmt: skip
+    for method, path, response in calls:
+        check_against_schema(openapi, method, path, response)
+    assert [r.status_code for _, _, r in calls] == [201, 201, 201, 422, 200, 201, 403, 200, 404]
+    download = openapi["paths"][a + "/{attachment_id}"]["get"]["responses"]["200"]
+    assert download["content"] == {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+    upload = openapi["paths"][a]["post"]["requestBody"]["content"]
+    assert list(upload) == ["multipart/form-data"]
 
 
 def test_it_serves_the_docs_page_without_any_cdn(db: None) -> None:

@@ -27,6 +27,7 @@ def test_it_lists_and_reads_organizations(
         "segment": "enterprise",
         "plan": "enterprise",
         "owner": {"username": "alice", "name": "Alice"},
+        "share_tickets": False,
         "created_at": response.json()["created_at"],
     }
 

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from heedful.accounts.models import Role, User
 from heedful.customers.models import Contact
@@ -145,3 +146,27 @@ def test_it_stops_when_the_owner_is_no_longer_an_agent(
         make_ticket()
     assert receiver.requests == []
     assert Delivery.objects.count() == 0
+
+
+def test_it_reads_the_subscriptions_once_per_transaction(
+    receiver: Receiver,
+    alice: User,
+    dave: Contact,
+    make_ticket: Callable[..., Ticket],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    do_create_subscription(alice, url=receiver.url, events=["ticket.solved"])
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        CaptureQueriesContext(connection) as queries,
+        transaction.atomic(),
+    ):
+        ticket = make_ticket()
+        actions.do_change_priority(ticket, "high", actor=alice)
+        actions.do_add_message(ticket, author=dave, body_text="Any news?")
+        actions.do_change_status(ticket, "solved", actor=alice)
+    reads = [q for q in queries.captured_queries if 'FROM "webhooks_subscription"' in q["sql"]]
+    writes = [q for q in queries.captured_queries if 'INTO "webhooks_delivery"' in q["sql"]]
+    # Four events (created, updated, message.added, solved): one read, one write.
+    assert (len(reads), len(writes)) == (1, 1)
+    assert kinds(receiver) == ["ticket.solved"]

@@ -4,6 +4,8 @@ messages and customer-facing events), and nothing of the staff directory."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -11,7 +13,7 @@ from heedful.accounts.models import User
 from heedful.customers.models import Contact
 from heedful.lib.errors import ActionForbidden
 from heedful.tickets.access import get_ticket_for_user, is_customer, visible_tickets
-from heedful.tickets.models import EventKind, Message, Ticket, TicketEvent, parse_ref
+from heedful.tickets.models import Attachment, EventKind, Message, Ticket, TicketEvent, parse_ref
 
 # The events a customer may read about their own ticket.
 CUSTOMER_EVENT_KINDS = (
@@ -75,3 +77,20 @@ def visible_events(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
 def require_staff(user: User, what: str) -> None:
     if not user.is_staff_member:
         raise ActionForbidden(f"Only staff members can {what}.")
+
+
+def get_api_attachment(user: User, public_id: str) -> Attachment:
+    """A file of a message the caller may read: staff, of a ticket they may see; a
+    customer, of a public message on their own ticket. Anything else is 404."""
+    try:
+        key = uuid.UUID(public_id)
+    except ValueError:
+        raise Http404("No such attachment") from None
+    found = Attachment.objects.select_related("message").filter(public_id=key).first()
+    if found is None:
+        raise Http404("No such attachment")
+    if is_customer(user) and not found.message.is_public:
+        raise Http404("No such attachment")
+    if not api_visible_tickets(user).filter(pk=found.message.ticket_id).exists():
+        raise Http404("No such attachment")
+    return found

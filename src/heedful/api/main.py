@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from heedful.api.auth import READ_AUTH
 from heedful.api.errors import install_error_handlers
 from heedful.api.routers import (
+    attachments,
     contacts,
     mail,
     organizations,
@@ -58,3 +59,4 @@ api.add_router("/teams", teams.router)
 api.add_router("/users", users.router)
 api.add_router("/webhooks", webhooks.router)
 api.add_router("/mail", mail.router)
+api.add_router("/attachments", attachments.router)

@@ -13,6 +13,8 @@ from django.http.response import HttpResponseBase
 from heedful.api.errors import error_response
 
 API_PREFIX = "/api/"
+UPLOAD_PATH = "/api/v1/attachments"
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 _MESSAGES = {
     404: "No such API address; see /api/v1/docs.",
@@ -45,6 +47,9 @@ def _check_body_size(request: HttpRequest) -> HttpResponse | None:
     except ValueError:
         return error_response(400, "The Content-Length header is not a number.")
     limit = settings.API_MAX_BODY_BYTES
+    if request.path == UPLOAD_PATH:
+        # A file upload: the per-file limit, plus room for the multipart framing.
+        limit = settings.API_MAX_ATTACHMENT_BYTES + MULTIPART_OVERHEAD_BYTES
     if length > limit:
         return error_response(
             413, f"The request body is {length} bytes; the limit is {limit} bytes."

@@ -1,7 +1,11 @@
-"""What the API itself has to remember: the first response to each Idempotency-Key."""
+"""What the API itself has to remember: the first response to each Idempotency-Key, and
+files uploaded before the ticket or message that carries them."""
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 
 
@@ -30,3 +34,23 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller} {self.key}"
+
+
+class Upload(models.Model):
+    """A file sent to ``POST /attachments``, waiting to be attached to a new ticket or
+    message by its id (like Zendesk's upload tokens). Only its owner may use it, once;
+    unused uploads are deleted after a day (heedful.api.tasks)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file = models.FileField(upload_to="uploads/%Y/%m/")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="api_upload_created_idx")]
+
+    def __str__(self) -> str:
+        return self.filename

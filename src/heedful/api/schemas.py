@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from ninja import Schema
+from django.conf import settings
+from ninja import Field, Schema
 
 from heedful.accounts.models import Team, User
 from heedful.customers.models import Contact, Organization
@@ -66,6 +67,18 @@ class TicketOut(Schema):
     first_response_at: datetime | None
     solved_at: datetime | None
     waiting_since: datetime | None
+    first_response_due_at: datetime | None = Field(
+        description="When the running first-response SLA clock falls due; null when none runs."
+    )
+    next_update_due_at: datetime | None = Field(
+        description="When the customer is owed the next update; null when no such clock runs."
+    )
+    unblock_due_at: datetime | None = Field(
+        description="When the time-to-unblock clock falls due; null when it does not run."
+    )
+    resolution_due_at: datetime | None = Field(
+        description="When the resolution clock falls due; null when it does not run."
+    )
 
 
 class TicketPage(Schema):
@@ -84,12 +97,14 @@ class AttachmentOut(Schema):
     filename: str
     content_type: str
     size: int
+    download_url: str = Field(description="GET it with your token: the file as a download.")
 
 
 class MessageOut(Schema):
     id: uuid.UUID
     direction: Direction
     public: bool
+    is_workaround: bool = Field(description="This reply unblocked the customer (R2).")
     author: ActorOut
     body_text: str
     body_html: str
@@ -156,6 +171,10 @@ def ticket_out(ticket: Ticket, *, tags: Sequence[str] | None = None) -> TicketOu
         first_response_at=ticket.first_response_at,
         solved_at=ticket.solved_at,
         waiting_since=ticket.waiting_since,
+        first_response_due_at=ticket.first_response_due_at,
+        next_update_due_at=ticket.next_update_due_at,
+        unblock_due_at=ticket.unblock_due_at,
+        resolution_due_at=ticket.resolution_due_at,
     )
 
 
@@ -178,6 +197,7 @@ def message_out(message: Message, *, for_customer: bool) -> MessageOut:
         id=message.public_id,
         direction=Direction(message.direction),
         public=message.is_public,
+        is_workaround=message.is_workaround,
         author=actor_out(message.author_user, message.author_contact, for_customer=for_customer),
         body_text=message.body_text,
         body_html=message.body_html,
@@ -185,7 +205,11 @@ def message_out(message: Message, *, for_customer: bool) -> MessageOut:
         created_at=message.created_at,
         attachments=[
             AttachmentOut(
-                id=a.public_id, filename=a.filename, content_type=a.content_type, size=a.size
+                id=a.public_id,
+                filename=a.filename,
+                content_type=a.content_type,
+                size=a.size,
+                download_url=f"{settings.BASE_URL}/api/v1/attachments/{a.public_id}",
             )
             for a in message.attachments.all()
         ],

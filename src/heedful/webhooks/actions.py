@@ -1,8 +1,9 @@
 """The only writers of webhook subscriptions and deliveries.
 
 Subscriptions are managed by their owner (or an administrator). Deliveries are
-created after the ticket change commits (heedful.webhooks.emit) and advanced by the
-worker (heedful.webhooks.tasks): claim an attempt, POST, record the outcome.
+written with the ticket change, in its transaction (heedful.webhooks.emit), and
+advanced by the worker (heedful.webhooks.tasks): claim an attempt, POST, record the
+outcome. A sweep re-enqueues attempts whose job was lost.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from heedful.webhooks.transport import PostResult
 
 MAX_SUBSCRIPTIONS_PER_OWNER = 50
 MAX_URL_LENGTH = 2000
+# Deliveries one sweep re-enqueues at most; the next sweep takes the rest.
+SWEEP_BATCH = 1000
 # Seconds to wait before attempts 2, 3, ...: 1 min, 5 min, 30 min, 2 h, 6 h.
 DEFAULT_RETRY_DELAYS = (60, 300, 1800, 7200, 21600)
 _URL_VALIDATOR = URLValidator(schemes=["http", "https"])
@@ -97,6 +100,7 @@ def do_create_subscription(
         secret=secret,
         is_active=active,
     )
+    _Generation.bump()
     return subscription, secret
 
 
@@ -132,6 +136,7 @@ def do_update_subscription(
             subscription.disabled_at = None
             subscription.disabled_reason = ""
     subscription.save()
+    _Generation.bump()
     return subscription
 
 
@@ -139,49 +144,122 @@ def do_update_subscription(
 def do_delete_subscription(subscription: Subscription, *, actor: User) -> None:
     _check_may_change(subscription, actor)
     subscription.delete()
+    _Generation.bump()
 
 
-def do_create_deliveries(
-    *, kind: str, ticket_id: int, message_id: int | None, occurred_at: datetime
-) -> list[Delivery]:
-    """One pending delivery of one new event per active subscription that wants it.
+class _Generation:
+    """Counts this process's subscription changes, so that a transaction's cached list
+    of subscriptions (heedful.webhooks.emit) is not reused after one of them."""
 
-    Runs after every ticket change: with no subscriber it costs one small read and
-    opens no transaction."""
-    wanted = [
-        s
-        for s in Subscription.objects.filter(
+    value = 0
+
+    @classmethod
+    def bump(cls) -> None:
+        cls.value += 1
+
+
+def subscriptions_generation() -> int:
+    return _Generation.value
+
+
+def active_subscriptions() -> list[Subscription]:
+    """Every subscription that may receive events now: one small read (few rows)."""
+    return list(
+        Subscription.objects.filter(
             is_active=True, owner__is_active=True, owner__role__in=(Role.ADMIN, Role.AGENT)
         )
-        if s.wants(kind)
-    ]
+    )
+
+
+def do_queue_deliveries(
+    subscriptions: Iterable[Subscription],
+    *,
+    kind: str,
+    ticket_id: int,
+    message_id: int | None,
+    occurred_at: datetime,
+) -> list[int]:
+    """One pending delivery of one new event per subscription that wants it, written in
+    the caller's transaction (the outbox): the event commits or rolls back with the
+    ticket change. The body is rendered after the commit (:func:`do_render_deliveries`)
+    so that it shows the committed ticket; ``next_attempt_at`` says it is due now."""
+    wanted = [s for s in subscriptions if s.wants(kind)]
     if not wanted:
         return []
+    event_id = uuid.uuid4()
+    created = Delivery.objects.bulk_create(
+        Delivery(
+            subscription=s,
+            event_id=event_id,
+            kind=kind,
+            ticket_id=ticket_id,
+            message_id=message_id,
+            occurred_at=occurred_at,
+            next_attempt_at=occurred_at,
+        )
+        for s in wanted
+    )
+    return [d.pk for d in created]
+
+
+def _render_body(delivery: Delivery) -> str | None:
+    if delivery.ticket_id is None:  # the ticket was deleted
+        return None
     ticket = (
         Ticket.objects.select_related("requester", "organization", "assignee", "team")
-        .filter(pk=ticket_id)
+        .filter(pk=delivery.ticket_id)
         .first()
     )
     if ticket is None:
-        return []
+        return None
     message = None
-    if message_id is not None:
+    if delivery.message_id is not None:
         message = (
             Message.objects.select_related("author_user", "author_contact")
-            .filter(pk=message_id)
+            .filter(pk=delivery.message_id)
             .first()
         )
-    event_id = uuid.uuid4()
-    body = render_payload(
-        event_id=event_id, kind=kind, occurred_at=occurred_at, ticket=ticket, message=message
+    return render_payload(
+        event_id=delivery.event_id,
+        kind=delivery.kind,
+        occurred_at=delivery.occurred_at or delivery.created_at,
+        ticket=ticket,
+        message=message,
     )
-    with transaction.atomic():
-        return [
-            Delivery.objects.create(
-                subscription=s, event_id=event_id, kind=kind, ticket=ticket, body=body
-            )
-            for s in wanted
-        ]
+
+
+def do_render_deliveries(delivery_ids: list[int]) -> None:
+    """Store the body of one event's deliveries (they share it) once the change committed."""
+    first = Delivery.objects.filter(pk__in=delivery_ids, body="").first()
+    if first is None:
+        return
+    body = _render_body(first)
+    if body is None:
+        Delivery.objects.filter(pk__in=delivery_ids, body="").update(
+            state=DeliveryState.CANCELLED, next_attempt_at=None
+        )
+        return
+    Delivery.objects.filter(pk__in=delivery_ids, body="").update(body=body)
+
+
+def do_take_due_deliveries(*, now: datetime, grace: timedelta) -> list[tuple[int, int]]:
+    """The deliveries whose next attempt should have run ``grace`` ago and did not (a
+    process died after the commit, a job was lost), as (delivery id, attempt number).
+    Each is pushed to ``now`` so the next sweep leaves it alone for another ``grace``;
+    running its attempt twice is harmless (:func:`do_claim_attempt`)."""
+    cutoff = now - grace
+    due = list(
+        Delivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=cutoff)
+        .order_by("next_attempt_at")
+        .values_list("pk", "attempts")[:SWEEP_BATCH]
+    )
+    taken = []
+    for pk, attempts in due:
+        if Delivery.objects.filter(
+            pk=pk, state=DeliveryState.PENDING, attempts=attempts, next_attempt_at__lte=cutoff
+        ).update(next_attempt_at=now):
+            taken.append((pk, attempts + 1))
+    return taken
 
 
 def do_claim_attempt(delivery_id: int, number: int) -> Delivery | None:
@@ -197,6 +275,12 @@ def do_claim_attempt(delivery_id: int, number: int) -> Delivery | None:
     if not delivery.subscription.is_active:
         Delivery.objects.filter(pk=delivery_id).update(state=DeliveryState.CANCELLED)
         return None
+    if not delivery.body:
+        # The commit's callback never ran (the process died): render it now.
+        do_render_deliveries([delivery.pk])
+        delivery.refresh_from_db(fields=["body", "state"])
+        if delivery.state == DeliveryState.CANCELLED:
+            return None
     return delivery
 
 

@@ -2,7 +2,9 @@
 
 A ``Delivery`` is one event for one subscription (unique together: an event is
 delivered at most once to a subscription, however often a job runs); each try to
-POST it is logged as a ``DeliveryAttempt``.
+POST it is logged as a ``DeliveryAttempt``. Deliveries are written in the same
+transaction as the ticket change (a transactional outbox), with an empty body that is
+rendered once the change has committed.
 """
 
 from __future__ import annotations
@@ -71,8 +73,14 @@ class Delivery(models.Model):
     ticket = models.ForeignKey(
         "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # The exact JSON sent on every attempt (text, so a retry sends the same bytes).
-    body = models.TextField()
+    # The message of a message.added event, to render the body from.
+    message = models.ForeignKey(
+        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    # The exact JSON sent on every attempt (text, so a retry sends the same bytes). Empty
+    # until rendered: after the commit, or by the first attempt when that was lost.
+    body = models.TextField(blank=True)
     state = models.CharField(
         max_length=20, choices=DeliveryState.choices, default=DeliveryState.PENDING
     )

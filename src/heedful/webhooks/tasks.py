@@ -3,20 +3,25 @@ one with exponential backoff, and tell an owner that their webhook was switched 
 
 ``deliver_webhook`` is idempotent: it runs attempt N only if the delivery is still
 pending with N - 1 attempts made, so a job that runs twice sends once, and a
-delivered event is never sent again.
+delivered event is never sent again. ``send_due_webhooks`` (run by the scheduler)
+enqueues again the attempts whose job was lost.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 from django_tasks import task
 
-from heedful.webhooks.actions import do_claim_attempt, do_record_attempt
+from heedful.webhooks.actions import (
+    do_claim_attempt,
+    do_record_attempt,
+    do_take_due_deliveries,
+)
 from heedful.webhooks.models import Subscription
 from heedful.webhooks.signing import (
     EVENT_ID_HEADER,
@@ -29,6 +34,8 @@ from heedful.webhooks.transport import post_json
 log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 10.0
+# How late an attempt may be before the sweep enqueues it again.
+SWEEP_GRACE = timedelta(minutes=1)
 
 
 def enqueue_attempt(delivery_id: int, number: int, *, run_after: datetime | None = None) -> None:
@@ -65,6 +72,18 @@ def deliver_webhook(delivery_id: int, attempt: int) -> str:
     if outcome.retry_at is not None:
         enqueue_attempt(delivery_id, attempt + 1, run_after=outcome.retry_at)
     return str(outcome.state)
+
+
+@task()
+def send_due_webhooks() -> int:
+    """The scheduler's sweep: enqueue the attempts that are over a minute late (their
+    job was lost, or the process died before the commit's callback enqueued it)."""
+    taken = do_take_due_deliveries(now=timezone.now(), grace=SWEEP_GRACE)
+    for delivery_id, number in taken:
+        enqueue_attempt(delivery_id, number)
+    if taken:
+        log.info("webhook sweep: %s late attempt(s) enqueued", len(taken))
+    return len(taken)
 
 
 @task()

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
+from pydantic import ConfigDict
 
-from heedful.api.auth import caller_of
+from heedful.accounts.models import User
+from heedful.api.auth import WRITE_AUTH, caller_of
 from heedful.api.errors import COMMON_ERROR_STATUSES, ErrorOut
-from heedful.api.fields import Cursor, Email
+from heedful.api.fields import Cursor, Email, absent
+from heedful.api.idempotency import idempotency_header, run_idempotent
 from heedful.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_by_id
 from heedful.api.schemas import OrganizationRef, organization_ref
-from heedful.customers.models import Contact
-from heedful.tickets.access import get_contact_for_user, visible_contacts
+from heedful.customers.actions import check_manage_customers, do_create_contact, do_update_contact
+from heedful.customers.models import Contact, Organization
+from heedful.lib.errors import ActionError
+from heedful.tickets.access import get_contact_for_user, visible_contacts, visible_organizations
 
 router = Router(tags=["contacts"])
 ERRORS: dict[Any, Any] = {COMMON_ERROR_STATUSES: ErrorOut}
@@ -42,6 +48,35 @@ class ContactListQuery(Schema):
     organization: uuid.UUID | None = None
     cursor: Cursor | None = None
     limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+Handle = Annotated[str, Field(max_length=100, pattern=r"^[^\x00]*$")]
+Phone = Annotated[str, Field(max_length=50, pattern=r"^[^\x00]*$")]
+
+
+class ContactCreateIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    email: Email | None = Field(None, description="Unique, whatever the case.")
+    handle: Handle = Field(
+        "", description="A handle on another channel, for contacts without email."
+    )
+    phone: Phone = ""
+    organization: uuid.UUID | None = Field(None, description="The organization's id.")
+
+
+class ContactUpdateIn(Schema):
+    """Send only what changes; ``email`` and ``organization`` may be null to clear them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name = absent()
+    email: Email | None = None
+    handle: Handle = absent()
+    phone: Phone = absent()
+    organization: uuid.UUID | None = None
 
 
 def contact_out(contact: Contact) -> ContactOut:
@@ -72,3 +107,47 @@ def list_contacts(request: HttpRequest, query: Query[ContactListQuery]) -> Conta
 @router.get("/{contact_id}", response={200: ContactOut, **ERRORS})
 def get_contact(request: HttpRequest, contact_id: str) -> ContactOut:
     return contact_out(get_contact_for_user(caller_of(request).user, contact_id))
+
+
+@router.post("", response={201: ContactOut, **ERRORS}, auth=WRITE_AUTH)
+def create_contact(
+    request: HttpRequest,
+    payload: ContactCreateIn,
+    idempotency_key: str | None = idempotency_header(),
+) -> Status[Any] | HttpResponse:
+    """Agents only. An email another contact has (any case) is refused: 422, fields.email."""
+    user = caller_of(request).user
+    check_manage_customers(user)
+
+    def create() -> ContactOut:
+        contact = do_create_contact(
+            actor=user,
+            name=payload.name,
+            email=payload.email,
+            handle=payload.handle,
+            phone=payload.phone,
+            organization=_organization(user, payload.organization),
+        )
+        return contact_out(contact)
+
+    return run_idempotent(request, idempotency_key, 201, create)
+
+
+@router.patch("/{contact_id}", response={200: ContactOut, **ERRORS}, auth=WRITE_AUTH)
+def update_contact(request: HttpRequest, contact_id: str, payload: ContactUpdateIn) -> ContactOut:
+    """Agents only; only what you send changes."""
+    user = caller_of(request).user
+    contact = get_contact_for_user(user, contact_id)
+    changes = {name: getattr(payload, name) for name in payload.model_fields_set}
+    if "organization" in changes:
+        changes["organization"] = _organization(user, payload.organization)
+    return contact_out(do_update_contact(contact, actor=user, **changes))
+
+
+def _organization(user: User, public_id: uuid.UUID | None) -> Organization | None:
+    if public_id is None:
+        return None
+    found = visible_organizations(user).filter(public_id=public_id).first()
+    if found is None:
+        raise ActionError("No organization has this id.", field="organization")
+    return found

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
@@ -16,7 +18,8 @@ from heedful.api.fields import Body, BodyHtml, Cursor, absent
 from heedful.api.idempotency import idempotency_header, run_idempotent
 from heedful.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_by_time
 from heedful.api.schemas import EventPage, MessageOut, MessagePage, events_out, message_out
-from heedful.lib.errors import ActionForbidden
+from heedful.api.uploads import MAX_ATTACHMENTS_PER_MESSAGE, taken_uploads
+from heedful.lib.errors import ActionError, ActionForbidden
 from heedful.tickets import actions
 from heedful.tickets.models import Channel, Message
 from heedful.tickets.models import Status as TicketStatus
@@ -37,6 +40,16 @@ class MessageIn(Schema):
     body_html: BodyHtml | None = Field(None, description="Optional HTML; it is sanitized.")
     public: bool = Field(True, description="false: an internal note (staff only).")
     status: TicketStatus = absent("Staff: set the status with this reply.")
+    is_workaround: bool = Field(
+        False,
+        description="Staff: this public reply unblocks the customer before the fix "
+        "(achieves the SLA's time-to-unblock clock).",
+    )
+    attachments: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=MAX_ATTACHMENTS_PER_MESSAGE,
+        description="Ids from POST /attachments: this message's files.",
+    )
 
 
 @router.get("/{ref}/messages", response={200: MessagePage, **ERRORS})
@@ -66,9 +79,19 @@ def add_message(
     contact = contact_of(user)
     if contact is not None and "status" in payload.model_fields_set:
         raise ActionForbidden("Customers cannot set the status.")
+    if payload.is_workaround and (contact is not None or not payload.public):
+        raise ActionError(
+            "Only an agent's public reply can unblock the customer.", field="is_workaround"
+        )
 
     def create() -> MessageOut:
-        message = actions.do_add_message(
+        with taken_uploads(user, payload.attachments) as files:
+            message = _add(files)
+        fresh = Message.objects.select_related("author_user", "author_contact").get(pk=message.pk)
+        return message_out(fresh, for_customer=contact is not None)
+
+    def _add(files: list[UploadedFile]) -> Message:
+        return actions.do_add_message(
             ticket,
             author=contact or user,
             body_text=payload.body,
@@ -76,9 +99,9 @@ def add_message(
             is_public=payload.public,
             channel=Channel.API,
             new_status=payload.status if "status" in payload.model_fields_set else None,
+            workaround=payload.is_workaround,
+            attachments=files,
         )
-        fresh = Message.objects.select_related("author_user", "author_contact").get(pk=message.pk)
-        return message_out(fresh, for_customer=contact is not None)
 
     return run_idempotent(request, idempotency_key, 201, create)
 

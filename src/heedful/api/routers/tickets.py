@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
@@ -30,6 +31,7 @@ from heedful.api.idempotency import idempotency_header, run_idempotent
 from heedful.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from heedful.api.schemas import TicketOut, TicketPage, prefetched_tags, ticket_out
 from heedful.api.ticket_query import TicketFilter, ticket_page
+from heedful.api.uploads import MAX_ATTACHMENTS_PER_MESSAGE, taken_uploads
 from heedful.customers.models import Contact
 from heedful.lib.errors import ActionError, ActionForbidden
 from heedful.tickets import actions
@@ -41,7 +43,7 @@ router = Router(tags=["tickets"])
 ERRORS: dict[Any, Any] = {COMMON_ERROR_STATUSES: ErrorOut}
 
 # Fields a customer may send when opening a ticket; the rest are for staff.
-CUSTOMER_CREATE_FIELDS = {"subject", "body", "body_html"}
+CUSTOMER_CREATE_FIELDS = {"subject", "body", "body_html", "attachments"}
 
 
 class TicketListQuery(Schema):
@@ -52,7 +54,9 @@ class TicketListQuery(Schema):
     tag: TagName | None = None
     organization: uuid.UUID | None = None
     requester: uuid.UUID | None = Field(None, description="A contact's id.")
-    sort: Literal["newest", "oldest", "updated", "waiting"] = "newest"
+    sort: Literal["newest", "oldest", "updated", "waiting", "due"] = Field(
+        "newest", description="due: the nearest SLA due time first; no running clock last."
+    )
     cursor: Cursor | None = Field(None, description="next_cursor of the previous page.")
     limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
@@ -70,6 +74,11 @@ class TicketCreateIn(Schema):
     team: uuid.UUID | None = None
     tags: list[TagName] = Field(default_factory=list, max_length=50)
     custom_fields: CustomFields = Field(default_factory=dict)
+    attachments: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=MAX_ATTACHMENTS_PER_MESSAGE,
+        description="Ids from POST /attachments: the first message's files.",
+    )
 
 
 class TicketUpdateIn(Schema):
@@ -114,7 +123,8 @@ def create_ticket(
     user = caller_of(request).user
 
     def create() -> TicketOut:
-        ticket = _create_ticket(user, payload)
+        with taken_uploads(user, payload.attachments) as files:
+            ticket = _create_ticket(user, payload, files)
         return ticket_out(Ticket.objects.select_related(*_RELATED).get(pk=ticket.pk))
 
     return run_idempotent(request, idempotency_key, 201, create)
@@ -123,7 +133,7 @@ def create_ticket(
 _RELATED = ("requester", "organization", "assignee", "team")
 
 
-def _create_ticket(user: User, payload: TicketCreateIn) -> Ticket:
+def _create_ticket(user: User, payload: TicketCreateIn, files: list[UploadedFile]) -> Ticket:
     contact = contact_of(user)
     if contact is not None:
         extra = sorted(payload.model_fields_set - CUSTOMER_CREATE_FIELDS)
@@ -136,6 +146,7 @@ def _create_ticket(user: User, payload: TicketCreateIn) -> Ticket:
             body_text=payload.body,
             body_html=payload.body_html,
             channel=Channel.API,
+            attachments=files,
         )
     require_staff(user, "open tickets")
     actions.check_full_agent(user, "open tickets")  # before looking up anything for them
@@ -151,6 +162,7 @@ def _create_ticket(user: User, payload: TicketCreateIn) -> Ticket:
         team=_team(payload.team),
         tags=payload.tags,
         custom_fields=payload.custom_fields,
+        attachments=files,
     )
 
 
