@@ -122,3 +122,32 @@ def test_it_refuses_a_missing_corpus(
         f"heedful mail bench: no such file or folder: {tmp_path / 'nowhere'}\n"
     )
     assert MailMessage.objects.count() == 0
+
+
+def test_it_runs_in_the_benchmark_suite_with_its_target(
+    small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: None
+) -> None:
+    from heedful.bench import mail_bench
+    from heedful.bench.generate import generate
+    from heedful.bench.report import verdict
+    from heedful.bench.suite import run_suite
+
+    generate(50, seed=5, chunk=50, show_progress=False)
+    monkeypatch.setattr(mail_bench, "corpus_path", lambda: small_corpus)
+    out = tmp_path / "results.jsonl"
+
+    assert run_suite(only=["mail.ingest"], skip=[], iterations=1, smoke=True, out=out) == 0
+
+    (line,) = [json.loads(text) for text in out.read_text().splitlines()]
+    assert {k: line[k] for k in ("name", "n", "messages", "workers", "copies")} == {
+        "name": "mail.ingest",
+        "n": 50,  # tickets in the data set when the suite started
+        "messages": 4,
+        "workers": 0,
+        "copies": 1,
+    }
+    assert (line["created"], line["threaded"], line["duplicate"], line["failed"]) == (2, 1, 1, 0)
+    assert line["target_messages_per_s"] == 200.0
+    assert line["messages_per_s"] > 0 and line["cpu_ms_per_message"] > 0
+    target, _ = verdict(line)
+    assert target == "≥ 200 messages/s"

@@ -220,22 +220,19 @@ def _create_ticket(
     return ticket, Message.objects.filter(ticket=ticket).order_by("id").first()  # type: ignore[return-value]
 
 
-@transaction.atomic
 def _add_reply(
     ticket: Ticket, sender: Contact, parsed: ParsedEmail, body: Body, at: datetime
 ) -> Message:
-    # Like do_add_message, but the author may be a follower from another organization
-    # (someone copied on the thread): email threading already vouched for them.
-    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    return ticket_actions._add_message(
-        locked,
+    # The author may be a follower from another organization (someone copied on the
+    # thread): email threading already vouched for them.
+    return ticket_actions.do_add_inbound_message(
+        ticket,
         author=sender,
         body_text=body.text,
         body_html=body.html,
-        is_public=True,
         channel=Channel.EMAIL,
         external_id=parsed.message_id[:300],
-        at=max(at, locked.created_at),
+        at=at,
     )
 
 
@@ -342,9 +339,9 @@ def _bounced_ticket(mail: MailMessage, parsed: ParsedEmail, at: datetime) -> Tic
     sent.delivery_error = error or "bounced"
     sent.updated_at = at
     sent.save(update_fields=["delivery_status", "delivery_error", "updated_at"])
-    ticket = Ticket.objects.select_for_update().get(pk=sent.ticket_id)
+    ticket = Ticket.objects.get(pk=sent.ticket_id)
     recipients = ", ".join(parsed.bounce.recipients) or "the recipient"
-    note = ticket_actions._add_message(
+    note = ticket_actions.do_add_inbound_message(
         ticket,
         author=None,
         body_text=f"Delivery of our email to {recipients} failed: {error or 'bounced'}.",
@@ -355,7 +352,7 @@ def _bounced_ticket(mail: MailMessage, parsed: ParsedEmail, at: datetime) -> Tic
         at=at,
     )
     _finish(mail, parsed, None, ticket, note, State.PROCESSED)
-    return ticket
+    return note.ticket  # as the action left it
 
 
 def _keep_failed(mail: MailMessage, parsed: ParsedEmail | None, error: Exception) -> IngestResult:

@@ -8,7 +8,9 @@ one message at a time, with three changes for throughput.
   next import of the same files, or ``heedful mail retry``, finishes them.
 - **Parsing and quote folding run in a second process** (``workers``), a chunk or two
   ahead, while this process threads and stores: they need no database.
-- **Staff addresses and organization domains are read once** (``import_cache``).
+- **Staff addresses and organization domains are read once** (``import_cache``), SLA
+  policies and webhook subscriptions once per chunk (a change made meanwhile applies
+  from the next chunk on).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from heedful.mail.actions import IngestResult, identify, ingest_raw, ingest_stor
 from heedful.mail.contacts import import_cache
 from heedful.mail.models import Direction, MailMessage, Source
 from heedful.mail.prepare import Prepared, prepare_chunk
+from heedful.sla.policies import policies_read_once
+from heedful.webhooks.emit import subscriptions_read_once
 
 CHUNK = 64
 CHUNK_BYTES = 8 * 1024 * 1024
@@ -135,11 +139,13 @@ def _ingest_chunk(
 ) -> Iterator[tuple[str, IngestResult]]:
     rows = store_raw(chunk, source)
     results = _prepared_or_none(prepared, len(chunk))
-    for (label, raw), row, ready in zip(chunk, rows, results, strict=True):
-        if row is None:  # stored one at a time instead, with its own error handling
-            yield label, ingest_raw(raw, source=source, mailbox=label[-200:], prepared=ready)
-        else:
-            yield label, ingest_stored(row, raw, live=live, prepared=ready)
+    # SLA policies and webhook subscriptions: read once per chunk, not per message.
+    with policies_read_once(), subscriptions_read_once():
+        for (label, raw), row, ready in zip(chunk, rows, results, strict=True):
+            if row is None:  # stored one at a time instead, with its own error handling
+                yield label, ingest_raw(raw, source=source, mailbox=label[-200:], prepared=ready)
+            else:
+                yield label, ingest_stored(row, raw, live=live, prepared=ready)
 
 
 def _prepared_or_none(future: Future[list[Prepared]], count: int) -> list[Prepared | None]:
