@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export HEEDFUL_VAR_DIR ?= $(CURDIR)/var
 
 .PHONY: run test install install-dev lint types migrations-check test-sqlite test-postgres \
-        test-browser services browser bench bench-smoke clean
+        test-browser services mail-servers browser bench bench-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ run: install
 	$(BIN)/heedful serve --with-worker
 
 ## make test: every check, on SQLite and PostgreSQL, plus browser tests.
-test: install-dev services browser lint types migrations-check test-sqlite test-postgres test-browser \
+test: install-dev services mail-servers browser lint types migrations-check test-sqlite test-postgres test-browser \
       bench-smoke
 
 lint: install-dev
@@ -59,6 +59,12 @@ services:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+
+# Debian's Dovecot for the end-to-end email test (tests/mail/test_dovecot_e2e.py starts
+# its own instance; the package's system service is not used).
+mail-servers:
+	@command -v dovecot >/dev/null || test -x /usr/sbin/dovecot || (apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null)
 
 # Debian's Chromium for the Playwright tests; Playwright never downloads a browser here.
 browser:

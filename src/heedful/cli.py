@@ -79,12 +79,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     _setup_django()
+    scheduler = None
     if not args.no_scheduler:
         from heedful.sla.scheduler import start_in_thread
 
         # Every worker runs the SLA scheduler; the lease lets one of them lead.
-        start_in_thread()
-    _manage("db_worker", "--queue-name", "*", "--interval", str(args.interval))
+        scheduler = start_in_thread()
+    try:
+        _manage("db_worker", "--queue-name", "*", "--interval", str(args.interval))
+    finally:
+        # db_worker ends with SystemExit on SIGTERM or Ctrl+C: stop the scheduler so that
+        # it gives its lease back and another worker leads at once.
+        if scheduler is not None:
+            scheduler.stop()
     return 0
 
 
@@ -194,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     from heedful.sla.cli import add_scheduler_parser
 
     add_scheduler_parser(sub, _setup_django)
+
+    from heedful.feedback.topics_cli import add_feedback_parser
+
+    add_feedback_parser(sub, _setup_django)
     return parser
 
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "heedful.taskqueue",
     # django-ninja's bundled Swagger UI assets, so /api/v1/docs works offline.
     "ninja",
     "heedful.accounts",
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "heedful.portal",
     "heedful.webhooks",
     "heedful.feedback",
+    "heedful.reminders",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +201,14 @@ else:
 # REST API (docs/api.md): the largest request body, and requests a minute per token.
 API_MAX_BODY_BYTES = env_int("HEEDFUL_API_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
 API_RATE_LIMIT_PER_MINUTE = env_int("HEEDFUL_API_RATE_LIMIT", 600, minimum=1)
+# Files sent to POST /api/v1/attachments: per file, and all files of one message together.
+# (at most 20 MiB a file: the limit of every channel, heedful.tickets.actions).
+API_MAX_ATTACHMENT_BYTES = min(
+    env_int("HEEDFUL_API_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024, minimum=1024), 20 * 1024 * 1024
+)
+API_MAX_ATTACHMENTS_TOTAL_BYTES = env_int(
+    "HEEDFUL_API_MAX_ATTACHMENTS_TOTAL_BYTES", 50 * 1024 * 1024, minimum=1024
+)
 
 # Inbound email (docs/email.md). Our own addresses are never made contacts or followers.
 MAIL_ADDRESSES = [
@@ -257,3 +267,18 @@ FEEDBACK_MIN_SAMPLE = env_int("HEEDFUL_FEEDBACK_MIN_SAMPLE", 30, minimum=1)
 # (0: never).
 FEEDBACK_FOLLOW_UP_DUE_DAYS = env_int("HEEDFUL_FEEDBACK_FOLLOW_UP_DUE_DAYS", 2, minimum=0)
 FEEDBACK_NPS_EVERY_DAYS = env_int("HEEDFUL_FEEDBACK_NPS_EVERY_DAYS", 90, minimum=0)
+# Topics (docs/feedback.md): at most this many topics, computed from the latest this many
+# texts, once there are at least the minimum; recomputed every this many hours, or
+# sooner once this many new texts arrived.
+TOPICS_MAX = env_int("HEEDFUL_TOPICS_MAX", 50, minimum=2)
+TOPICS_MAX_DOCUMENTS = env_int("HEEDFUL_TOPICS_MAX_DOCUMENTS", 20000, minimum=10)
+TOPICS_MIN_DOCUMENTS = env_int("HEEDFUL_TOPICS_MIN_DOCUMENTS", 20, minimum=2)
+TOPICS_EVERY_HOURS = env_int("HEEDFUL_TOPICS_EVERY_HOURS", 24, minimum=1)
+TOPICS_NEW_DOCUMENTS = env_int("HEEDFUL_TOPICS_NEW_DOCUMENTS", 1000, minimum=1)
+
+# Reminders (heedful.reminders, docs/follow-ups.md): the "did this solve it?" email after a
+# solve, at most one per ticket within this many days (a reopen-then-solve asks once), and
+# how long its links work.
+SOLVED_CHECK = env_bool("HEEDFUL_SOLVED_CHECK", True)
+SOLVED_CHECK_WINDOW_DAYS = env_int("HEEDFUL_SOLVED_CHECK_WINDOW_DAYS", 7, minimum=0)
+SOLVED_CHECK_LINK_MAX_AGE_DAYS = env_int("HEEDFUL_SOLVED_CHECK_LINK_MAX_AGE_DAYS", 30, minimum=1)

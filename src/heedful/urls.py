@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("heedful.mail.urls")),
     path("", include("heedful.portal.urls")),
     path("", include("heedful.feedback.urls")),
+    # Before heedful.web.urls, whose inbox/<view>/ would take inbox/follow-ups/.
+    path("", include("heedful.reminders.urls")),
     # Before heedful.web.urls, whose inbox/<view>/ would take inbox/breaching/.
     path("", include("heedful.sla.urls")),
     path("", include("heedful.web.urls")),

@@ -25,6 +25,10 @@ QUERY_BUDGETS: dict[str, int] = {
     # session, user, the frame (7), four headline figures, the queue by status and its
     # first rows.
     "home.http": 17,
+    # The tickets with a due time, nearest first (one index range); the page adds the
+    # nearest clock of each row.
+    "sla.breaching_next": 1,
+    "sla.breaching_page": 2,
 }
 
 

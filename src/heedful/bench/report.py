@@ -23,6 +23,9 @@ def verdict(line: dict[str, Any]) -> tuple[str, str]:
     if "target_jobs_per_s" in line:
         target, value = line["target_jobs_per_s"], line["jobs_per_s"]
         return f"≥ {target:g} jobs/s", _compare(value >= target, target / max(value, 1e-9), "x")
+    if "target_messages_per_s" in line:
+        target, value = line["target_messages_per_s"], line["messages_per_s"]
+        return f"≥ {target:g} messages/s", _compare(value >= target, target / max(value, 1e-9), "x")
     if "target_rss_mb" in line:
         target, value = line["target_rss_mb"], line["rss_mb"]
         return f"RSS ≤ {target:g} MB", _compare(value <= target, value / target, "x")
@@ -42,6 +45,8 @@ OTHER_FIELDS = (
     "anon_mb",
     "processes",
     "jobs_per_s",
+    "messages_per_s",
+    "cpu_ms_per_message",
     "requests_per_s",
     "errors",
     "rows",

@@ -17,9 +17,11 @@ from heedful.bench.api_bench import bench_api_load
 from heedful.bench.context import Context
 from heedful.bench.fixtures import Fixtures, load_fixtures
 from heedful.bench.inbox_bench import bench_inbox, bench_inbox_http
+from heedful.bench.mail_bench import bench_mail_ingest
 from heedful.bench.pages_bench import bench_home, bench_search, bench_ticket_page
 from heedful.bench.queue_bench import bench_queue
 from heedful.bench.server_bench import bench_http_load, bench_memory
+from heedful.bench.sla_bench import bench_sla_breaching, bench_sla_recompute
 
 Benchmark = Callable[[Context, Fixtures], None]
 
@@ -33,6 +35,10 @@ BENCHMARKS: dict[str, Benchmark] = {
     "memory": bench_memory,
     "http.load": bench_http_load,
     "api.load": bench_api_load,
+    # sla.recompute stores the due times that sla.breaching reads: keep this order.
+    "sla.recompute": bench_sla_recompute,
+    "sla.breaching": bench_sla_breaching,
+    "mail.ingest": bench_mail_ingest,  # last: it adds tickets to the data set
 }
 
 

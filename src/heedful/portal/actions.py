@@ -24,7 +24,7 @@ from heedful.mail.parsing import Address
 from heedful.portal import tasks
 from heedful.portal.models import Confirmation, MagicLink, OrganizationPortal, hash_link_token
 from heedful.tickets.actions import MAX_ATTACHMENT_BYTES, check_full_agent, do_create_ticket
-from heedful.tickets.models import Attachment, Channel, Message, Ticket
+from heedful.tickets.models import Channel, Ticket
 
 MAX_ATTACHMENTS = 5
 MAX_TOKEN_CHARS = 100
@@ -121,32 +121,20 @@ def check_attachments(files: Sequence[UploadedFile]) -> None:
             raise ActionError(f"{upload.name} is larger than 20 MB.", field="attachments")
 
 
-def _attach(message: Message, files: Sequence[UploadedFile]) -> None:
-    # do_create_ticket takes no files; like the mail importer, the first message gets
-    # them here, inside the same transaction.
-    for upload in files:
-        Attachment.objects.create(
-            message=message,
-            file=upload,
-            filename=(upload.name or "attachment")[:255],
-            content_type=(upload.content_type or "application/octet-stream")[:100],
-            size=upload.size or 0,
-        )
-
-
 def _open_ticket(
     contact: Contact, *, subject: str, body: str, files: Sequence[UploadedFile], channel: str
 ) -> Ticket:
     check_attachments(files)
     if not body.strip():
         raise ActionError("Tell us what happened.", field="body")
-    ticket = do_create_ticket(
-        actor=contact, requester=contact, subject=subject, body_text=body, channel=channel
+    return do_create_ticket(
+        actor=contact,
+        requester=contact,
+        subject=subject,
+        body_text=body,
+        channel=channel,
+        attachments=files,
     )
-    first = Message.objects.filter(ticket=ticket).order_by("id").first()
-    assert first is not None
-    _attach(first, files)
-    return ticket
 
 
 @transaction.atomic

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from heedful.portal.views import auth, support, tickets
+from heedful.portal.views import auth, csat, support, tickets
 
 app_name = "portal"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("portal/new/", tickets.new_ticket, name="new_ticket"),
     path("portal/tickets/<str:ref>/", tickets.ticket_detail, name="ticket"),
     path("portal/tickets/<str:ref>/reply/", tickets.reply, name="reply"),
+    path("portal/tickets/<str:ref>/rate/", csat.rate, name="rate"),
     path("portal/attachments/<uuid:public_id>/", tickets.attachment, name="attachment"),
     path("support/", RedirectView.as_view(pattern_name="portal:support_form")),
     path("support/new/", support.support_form, name="support_form"),

@@ -116,9 +116,11 @@ def do_create_ticket(
     custom_fields: dict[str, Any] | None = None,
     external_id: str = "",
     created_at: datetime | None = None,
+    attachments: Sequence[UploadedFile] = (),
 ) -> Ticket:
     """Open a ticket with its first message. A ticket written by the customer waits on us;
-    one an agent opens on the customer's behalf starts with our outbound message."""
+    one an agent opens on the customer's behalf starts with our outbound message.
+    ``attachments`` are the first message's files (portal, web form, API)."""
     if isinstance(actor, User):
         check_full_agent(actor, "open tickets")
     subject = subject.strip()
@@ -155,6 +157,7 @@ def do_create_ticket(
         channel=channel,
         external_id=external_id,
         at=at,
+        attachments=attachments,
     )
     return ticket
 
@@ -220,6 +223,38 @@ def do_add_message(
         # backdated history (imports, demo data) is never emailed.
         queue_reply_email(message)
     return message
+
+
+# No savepoint: its callers (the mail pipeline) run it inside their own transaction and
+# roll all of it back on any error; a savepoint would be two more queries per message.
+@transaction.atomic(savepoint=False)
+def do_add_inbound_message(
+    ticket: Ticket,
+    *,
+    author: Contact | None,
+    body_text: str,
+    body_html: str | None,
+    channel: str,
+    external_id: str,
+    at: datetime,
+    is_public: bool = True,
+) -> Message:
+    """Add a message that a channel delivered and already vouched for: a customer's
+    email that threading matched to this ticket (its author may be a follower from
+    another organization, someone copied on the thread, which ``check_add_message``
+    would refuse), or a system note (``author=None``, e.g. a bounce). No email is sent:
+    the message came in. ``at`` never goes before the ticket's creation."""
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    return _add_message(
+        locked,
+        author=author,
+        body_text=body_text,
+        body_html=body_html,
+        is_public=is_public,
+        channel=channel,
+        external_id=external_id,
+        at=max(at, locked.created_at),
+    )
 
 
 def _add_message(

@@ -75,8 +75,13 @@ class Phase(models.TextChoices):
 
 # The waiting_key of tickets nobody waits on: after every real time, so they sort last.
 NOBODY_WAITS = datetime(9999, 12, 31, tzinfo=UTC)
+# The due_key of tickets with no running SLA clock: last in the "due soonest" sort.
+NOTHING_DUE = NOBODY_WAITS
 # Inbox sort columns: (index name part, column).
-SORT_COLUMNS = (("waiting", "waiting_key"), ("created", "created_at"), ("updated", "updated_at"))
+SORT_COLUMNS = (
+    ("waiting", "waiting_key"), ("created", "created_at"), ("updated", "updated_at"),
+    ("due", "due_key"),
+)  # fmt: skip
 
 
 def _sort_indexes(name: str, leading: list[str]) -> list[models.Index]:
@@ -132,6 +137,15 @@ class Ticket(models.Model):
     # When the customer started waiting for us; None while nobody waits on us.
     waiting_since = models.DateTimeField(null=True, blank=True)
     message_count = models.PositiveIntegerField(default=0)
+    # SLA due times of the clocks that run now, None for a clock that does not run
+    # (paused, achieved, stopped, or no target). Only heedful.sla.actions writes them, in
+    # the transaction that rebuilds the ticket's clocks. next_due_at is the nearest of
+    # the four: "breaching next" and "due soonest" read it through an index.
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    next_update_due_at = models.DateTimeField(null=True, blank=True)
+    unblock_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    next_due_at = models.DateTimeField(null=True, blank=True)
 
     # Computed by the database, so no writer can forget them. "phase" turns the four
     # unsolved statuses into one value: an equality that an index can range-scan in sort
@@ -148,6 +162,13 @@ class Ticket(models.Model):
     )
     waiting_key = models.GeneratedField(
         expression=Coalesce(F("waiting_since"), Value(NOBODY_WAITS)),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+    )
+    # next_due_at with "nothing due" as the far future: the "due soonest" sort, like
+    # waiting_key, is one index range whose NULLs come last on both databases.
+    due_key = models.GeneratedField(
+        expression=Coalesce(F("next_due_at"), Value(NOTHING_DUE)),
         output_field=models.DateTimeField(),
         db_persist=True,
     )
@@ -276,6 +297,14 @@ class EventKind(models.TextChoices):
     FIELD_CHANGED = "field_changed", "Field changed"
     SUBJECT_CHANGED = "subject_changed", "Subject changed"
     COLLABORATOR_ADDED = "collaborator_added", "Looped in"
+    # Follow-up reminders and "did this solve it?" checks (heedful.reminders, R9).
+    FOLLOW_UP_SET = "follow_up_set", "Follow-up set"
+    FOLLOW_UP_DUE = "follow_up_due", "Follow-up due"
+    FOLLOW_UP_DONE = "follow_up_done", "Follow-up done"
+    FOLLOW_UP_CANCELLED = "follow_up_cancelled", "Follow-up cancelled"
+    SOLVED_CHECK_SENT = "solved_check_sent", "Asked the customer: did this solve it?"
+    SOLVED_CONFIRMED = "solved_confirmed", "The customer confirmed it is solved"
+    SOLVED_DENIED = "solved_denied", "The customer says this is not solved"
 
 
 class AppendOnlyQuerySet(models.QuerySet["TicketEvent"]):

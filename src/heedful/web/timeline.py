@@ -14,6 +14,8 @@ from typing import Any
 from django.db.models import Prefetch
 
 from heedful.accounts.models import Team, User
+from heedful.feedback.models import MessageSentiment
+from heedful.reminders.events import REMINDER_EVENTS, describe_reminder_event
 from heedful.tickets.models import (
     Attachment,
     Channel,
@@ -38,6 +40,7 @@ class TimelineEntry:
     message: Message | None = None
     text: str = ""
     inbound: bool = False
+    sentiment: MessageSentiment | None = None  # inbound messages, once scored
     # Tie-breaker for entries at the same instant: creation, then messages, then changes.
     rank: int = 1
 
@@ -107,6 +110,8 @@ def describe_event(event: TicketEvent, names: _Names, ticket: Ticket) -> str:
         if after is None:
             return f"removed the field {event.field}"
         return f"set the field {event.field} to {after}"
+    if kind in REMINDER_EVENTS:
+        return describe_reminder_event(event)
     return str(event.get_kind_display())
 
 
@@ -117,10 +122,44 @@ def _label_channel(value: str) -> str:
         return value
 
 
+def _sentiment_of(message: Message) -> MessageSentiment | None:
+    try:
+        return message.sentiment
+    except MessageSentiment.DoesNotExist:
+        return None
+
+
+@dataclass(frozen=True)
+class SentimentTrend:
+    """How the customer's tone moved over the ticket: first and latest scored message."""
+
+    first: MessageSentiment
+    latest: MessageSentiment
+    scored: int
+    mean: float
+
+    @property
+    def direction(self) -> str:
+        change = self.latest.compound - self.first.compound
+        if self.scored < 2 or abs(change) < 0.05:
+            return "steady"
+        return "improving" if change > 0 else "worsening"
+
+
+def sentiment_trend(entries: list[TimelineEntry]) -> SentimentTrend | None:
+    """From the timeline already loaded: no query."""
+    scored = [e.sentiment for e in entries if e.inbound and e.sentiment is not None]
+    if not scored:
+        return None
+    mean = sum(s.compound for s in scored) / len(scored)
+    return SentimentTrend(scored[0], scored[-1], len(scored), mean)
+
+
 def build_timeline(ticket: Ticket) -> list[TimelineEntry]:
     messages = list(
         Message.objects.filter(ticket=ticket)
-        .select_related("author_user", "author_contact")
+        # The sentiment row rides along in the same query (a reverse one-to-one join).
+        .select_related("author_user", "author_contact", "sentiment")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
     )
     events = list(
@@ -136,6 +175,7 @@ def build_timeline(ticket: Ticket) -> list[TimelineEntry]:
             actor=message.author_name,
             message=message,
             inbound=message.author_contact_id is not None,
+            sentiment=_sentiment_of(message),
         )
         for message in messages
     ]

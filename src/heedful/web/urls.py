@@ -3,6 +3,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from heedful.web.views import (
+    agents,
     customers,
     home,
     inbox,
@@ -34,6 +35,12 @@ urlpatterns = [
     path("attachments/<uuid:public_id>/", tickets.attachment, name="attachment"),
     path("contacts/<uuid:public_id>/", customers.contact, name="contact"),
     path("organizations/<uuid:public_id>/", customers.organization, name="organization"),
+    path(
+        "organizations/<uuid:public_id>/sharing/",
+        customers.organization_sharing,
+        name="organization_sharing",
+    ),
+    path("agents/<str:username>/", agents.agent_profile, name="agent"),
     path("search/", search.search, name="search"),
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read/", notifications.mark_all_read, name="notifications_read"),

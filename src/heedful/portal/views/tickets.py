@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from heedful.feedback.portal_csat import csat_box
 from heedful.lib.errors import ActionError, ActionForbidden
 from heedful.portal.access import (
     get_portal_attachment,
@@ -61,7 +62,11 @@ def _files(request: PortalRequest) -> list[UploadedFile]:
 
 
 def render_ticket(
-    request: PortalRequest, ticket: Ticket, form: ReplyForm | None = None, status: int = 200
+    request: PortalRequest,
+    ticket: Ticket,
+    form: ReplyForm | None = None,
+    status: int = 200,
+    csat_error: str = "",
 ) -> HttpResponse:
     conversation = (
         portal_messages(request.user, ticket)
@@ -75,6 +80,8 @@ def render_ticket(
         "form": form or ReplyForm(),
         "can_reply": accepts_replies(ticket.status),
         "max_attachments": MAX_ATTACHMENTS,
+        "csat": csat_box(ticket, request.contact),
+        "csat_error": csat_error,
     }
     return render(request, "portal/ticket.html", context, status=status)
 

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Max, QuerySet
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from heedful.feedback.customer_sentiment import contact_sentiment, organization_sentiment
+from heedful.lib.errors import ActionForbidden
+from heedful.portal.actions import do_set_ticket_sharing
+from heedful.portal.models import OrganizationPortal
 from heedful.tickets.access import (
     get_contact_for_user,
     get_organization_for_user,
@@ -34,6 +42,11 @@ def _ticket_summary(tickets: QuerySet[Ticket]) -> dict[str, object]:
     }
 
 
+def _limit(request: StaffRequest) -> QuerySet[Ticket] | None:
+    """The tickets whose messages the viewer may count; None for all (full agents)."""
+    return None if request.user.is_full_agent else visible_tickets(request.user)
+
+
 @staff_required
 def contact(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
     person = get_contact_for_user(request.user, str(public_id))
@@ -44,6 +57,7 @@ def contact(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
         "organization": organization,
         "owner": organization.owner if organization else None,
         "last_contact_at": person.last_contact_at,
+        "sentiment": contact_sentiment(person, timezone.now(), _limit(request)),
     }
     return render(request, "web/contact.html", context)
 
@@ -59,5 +73,26 @@ def organization(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
         "contacts": list(people.order_by("name", "id")[:CONTACTS_SHOWN]),
         "contact_count": people.count(),
         "last_contact_at": people.aggregate(last=Max("last_contact_at"))["last"],
+        "sentiment": organization_sentiment(org, timezone.now(), _limit(request)),
+        "shares_tickets": OrganizationPortal.objects.filter(
+            organization=org, share_tickets=True
+        ).exists(),
     }
     return render(request, "web/organization.html", context)
+
+
+@staff_required
+@require_POST
+def organization_sharing(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Let the organization's contacts see each other's tickets in the portal, or stop."""
+    org = get_organization_for_user(request.user, str(public_id))
+    share = request.POST.get("share_tickets") == "on"
+    try:
+        do_set_ticket_sharing(org, share, actor=request.user)
+    except ActionForbidden as exc:
+        raise PermissionDenied(exc.message) from None
+    if share:
+        messages.success(request, f"{org.name}'s people now see each other's tickets.")
+    else:
+        messages.success(request, f"{org.name}'s people now see only their own tickets.")
+    return redirect("web:organization", public_id=org.public_id)

@@ -25,7 +25,7 @@ from heedful.web.forms import (
     apply_action,
     editing_choices,
 )
-from heedful.web.timeline import build_timeline
+from heedful.web.timeline import build_timeline, sentiment_trend
 
 MAX_ATTACHMENTS = 10
 
@@ -60,10 +60,12 @@ def render_ticket(
         .filter(requester_id=ticket.requester_id, status__in=UNSOLVED_STATUSES)
         .count()
     )
+    timeline = build_timeline(ticket)
     context = {
         **_editing_choices(user),
         "ticket": ticket,
-        "timeline": build_timeline(ticket),
+        "timeline": timeline,
+        "sentiment_trend": sentiment_trend(timeline),
         "tags": tags,
         "collaborators": list(ticket.collaborators.all()),
         "requester_open_count": requester_open,
