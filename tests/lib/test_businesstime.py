@@ -207,8 +207,13 @@ def test_it_matches_the_oracle_for_a_follow_the_sun_union(
     assert add(calendar, start, count * MINUTE) == _oracle_add(start, flags, count, MINUTE)
 
 
+# Real instants only: the clocks read aware timestamps from the database, which are never a
+# wall time skipped by a DST change (2020-03-29 02:59 in Berlin does not exist).
 instants = st.datetimes(
-    datetime(2010, 1, 1), datetime(2040, 1, 1), timezones=st.sampled_from([UTC, BERLIN, NEW_YORK])
+    datetime(2010, 1, 1),
+    datetime(2040, 1, 1),
+    timezones=st.sampled_from([UTC, BERLIN, NEW_YORK]),
+    allow_imaginary=False,
 )
 
 

@@ -4,7 +4,7 @@ solving a ticket live then running the check sweep."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,9 +25,12 @@ CHECK_LINK = re.compile(r"https?://\S+?(/check/[^/\s]+/(yes|no)/)")
 
 
 @pytest.fixture(autouse=True)
-def _desk_zone(settings: Any) -> None:
+def _desk_zone(settings: Any) -> Iterator[None]:
     settings.TIME_ZONE = "Europe/Berlin"
     timezone.activate(ZoneInfo("Europe/Berlin"))
+    yield
+    # Left active, the zone would leak into every later test of this process.
+    timezone.deactivate()
 
 
 @pytest.fixture
