@@ -148,15 +148,36 @@ def test_it_reads_the_page_in_a_fixed_number_of_queries(
 ) -> None:
     login(client, alice)
     client.get("/feedback/topics/")
-    # Session and user, the topics, the merged ones, the quotes, the last run; and the
-    # workspace layout's seven (sidebar counts).
-    with django_assert_num_queries(13):
+    # Session and user, the topics, the merged ones, the quotes, the organizations'
+    # revenue, the last run; and the workspace layout's seven (sidebar counts).
+    with django_assert_num_queries(14):
         few = client.get("/feedback/topics/").content.decode()
     assert len(names_in_order(few)) == 3
     do_merge_topics(topic("parcel"), topic("invoice"), actor=alice)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         merged = client.get("/feedback/topics/").content.decode()
     assert len(names_in_order(merged)) == 2
+
+
+def test_it_shows_the_revenue_of_the_distinct_organizations_behind_each_topic(
+    client: Client, alice: User, desk: Desk, acme: Organization, globex: Organization
+) -> None:
+    Organization.objects.filter(pk=acme.pk).update(annual_revenue=1_000_000)
+    Organization.objects.filter(pk=globex.pk).update(annual_revenue=250_000)
+
+    content = login(client, alice).get("/feedback/topics/").content.decode()
+
+    revenue = re.findall(r'class="muted small topic-revenue"[^>]*>([^<]+)<', content)
+    # Billing: Acme (Dave and Frank: once) and Globex; shipping: Globex; logins: Acme.
+    assert revenue == [
+        "1,250,000 revenue affected", "250,000 revenue affected", "1,000,000 revenue affected",
+    ]  # fmt: skip
+    do_merge_topics(topic("parcel"), topic("invoice"), actor=alice)
+    merged = login(client, alice).get("/feedback/topics/").content.decode()
+    # Globex wrote about both: counted once in the merged topic.
+    assert re.findall(r'class="muted small topic-revenue"[^>]*>([^<]+)<', merged) == [
+        "1,250,000 revenue affected", "1,000,000 revenue affected",
+    ]  # fmt: skip
 
 
 def test_it_shows_the_top_topics_on_the_feedback_page(

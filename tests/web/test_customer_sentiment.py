@@ -62,3 +62,17 @@ def test_a_light_agent_counts_only_the_tickets_they_see(
     score_unscored_messages()
     html = login(client, carol).get(f"/contacts/{dave.public_id}/").content.decode()
     assert "mean -0.20 over 1 message · 1 negative · 0 positive" in html
+
+
+def test_the_feedback_page_shows_the_sentiment_of_every_customer(
+    client: Client, alice: User, dave: Contact, erin: Contact, make_ticket: Callable[..., Ticket]
+) -> None:
+    make_ticket()  # dave, Acme: -0.2023
+    make_ticket(requester=erin, actor=erin, body_text="Thank you so much, that works great!")
+    make_ticket(requester=erin, actor=erin, body_text="This is terrible, I am furious.")  # -0.7783
+    score_unscored_messages()
+    html = login(client, alice).get("/feedback/").content.decode()
+    section = html.split('id="desk-sentiment"')[1].split("</section>")[0]
+    # (-0.2023 + 0.784 - 0.7783) / 3 = -0.0655, averaged by the database per week.
+    assert "mean -0.07 over 3 messages · 2 negative · 1 positive" in section
+    assert section.count('class="chart-point"') == 1

@@ -1,4 +1,5 @@
-"""Weekly sentiment of what a contact or an organization wrote to us (customer 360).
+"""Weekly sentiment of what a contact or an organization wrote to us (customer 360), and
+of everything customers wrote (the feedback page).
 
 Inbound messages are scored one by one (MessageSentiment); here they are averaged per
 calendar week with the number of messages, over the last WEEKS weeks. A week without a
@@ -10,15 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
 
 from heedful.customers.models import Contact, Organization
 from heedful.feedback.models import MessageSentiment
-from heedful.feedback.trends import sentiment_trend
+from heedful.feedback.trends import sentiment_trend, weekly_sentiment_chart
 from heedful.tickets.models import Ticket
 from heedful.web.linecharts import LineChart
 
 WEEKS = 12
+# The desk-wide figure aggregates months of messages: computed at most this often.
+DESK_CACHE_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -72,3 +78,36 @@ def organization_sentiment(
 ) -> SentimentSummary:
     rows = MessageSentiment.objects.filter(message__ticket__organization=organization)
     return _summary(_visible(rows, tickets), now)
+
+
+def desk_sentiment(now: datetime) -> SentimentSummary:
+    """Every scored customer message of the last WEEKS weeks, aggregated by the database
+    (a busy desk has hundreds of thousands), cached for DESK_CACHE_SECONDS."""
+    key = f"feedback:desk-sentiment:{timezone.get_current_timezone_name()}"
+    summary: SentimentSummary | None = cache.get(key)
+    if summary is None:
+        summary = _desk_summary(now)
+        cache.set(key, summary, DESK_CACHE_SECONDS)
+    return summary
+
+
+def _desk_summary(now: datetime) -> SentimentSummary:
+    since = now - timedelta(weeks=WEEKS)
+    rows = MessageSentiment.objects.filter(message__created_at__gte=since)
+    weeks = (
+        rows.annotate(week=TruncWeek("message__created_at"))
+        .values("week")
+        .annotate(n=Count("pk"), mean=Avg("compound"))
+        .order_by("week")
+    )
+    weekly = {timezone.localtime(w["week"]).date(): (w["n"], w["mean"]) for w in weeks}
+    labels = dict(rows.values("label").annotate(n=Count("pk")).values_list("label", "n"))
+    messages = sum(n for n, _ in weekly.values())
+    total = sum(n * mean for n, mean in weekly.values())
+    return SentimentSummary(
+        chart=weekly_sentiment_chart(weekly, since=since, now=now),
+        messages=messages,
+        mean=total / messages if messages else None,
+        negative=labels.get("negative", 0),
+        positive=labels.get("positive", 0),
+    )

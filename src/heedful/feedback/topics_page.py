@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import QuerySet
 
@@ -30,6 +31,9 @@ class TopicRow:
     rank: int
     merged: list[Topic] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
+    # The annual revenue of the distinct organizations that wrote about it (R7): what is
+    # at stake, not how loud they were. None when none of them has a revenue on record.
+    revenue: Decimal | None = None
 
     @property
     def sentiment_label(self) -> str:
@@ -90,4 +94,26 @@ def topic_rows(limit: int = SHOWN) -> list[TopicRow]:
         # The topic's own examples first; a merged topic's fill in when it has fewer.
         pool = quotes[row.topic.pk] + [q for t in row.merged for q in quotes[t.pk]]
         row.quotes = pool[:EXAMPLES]
+    _add_revenue(rows, merged)
     return list(rows.values())
+
+
+def _add_revenue(rows: dict[int, TopicRow], merged: list[Topic]) -> None:
+    """Sum each organization's annual revenue once per topic, merged topics included."""
+    root: dict[int, int] = {pk: pk for pk in rows}
+    root |= {t.pk: t.merged_into_id for t in merged if t.merged_into_id is not None}
+    pairs = (
+        TopicDocument.objects.filter(
+            topic_id__in=list(root), organization__annual_revenue__isnull=False
+        )
+        .values_list("topic_id", "organization_id", "organization__annual_revenue")
+        .distinct()
+    )
+    seen: set[tuple[int, int]] = set()
+    for topic_id, organization_id, revenue in pairs:
+        key = (root[topic_id], organization_id)
+        if key in seen or revenue is None:
+            continue
+        seen.add(key)
+        row = rows[key[0]]
+        row.revenue = (row.revenue or Decimal(0)) + revenue

@@ -86,20 +86,21 @@ def sentiment_trend(
     scores: Sequence[tuple[datetime, float]], *, since: datetime, now: datetime
 ) -> LineChart:
     """Weekly mean sentiment (compound, -1 to 1) and the number of messages scored."""
-    starts = bucket_starts(since, now, monthly=False)
-    by_week: dict[date, list[float]] = {start: [] for start in starts}
+    by_week: dict[date, list[float]] = {}
     for at, compound in scores:
-        key = bucket_start(at, monthly=False)
-        if key in by_week:
-            by_week[key].append(compound)
-    buckets = [
-        Bucket(
-            bucket_label(start, monthly=False),
-            len(by_week[start]),
-            sum(by_week[start]) / len(by_week[start]) if by_week[start] else None,
-        )
-        for start in starts
-    ]
+        by_week.setdefault(bucket_start(at, monthly=False), []).append(compound)
+    weekly = {week: (len(values), sum(values) / len(values)) for week, values in by_week.items()}
+    return weekly_sentiment_chart(weekly, since=since, now=now)
+
+
+def weekly_sentiment_chart(
+    weekly: Mapping[date, tuple[int, float]], *, since: datetime, now: datetime
+) -> LineChart:
+    """The sentiment chart from (messages, mean) per week's first day (bucket_start)."""
+    buckets = []
+    for start in bucket_starts(since, now, monthly=False):
+        count, mean = weekly.get(start, (0, None))
+        buckets.append(Bucket(bucket_label(start, monthly=False), count, mean))
     return line_chart(
         buckets,
         scale=(-1.0, 1.0),

@@ -10,6 +10,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 
+from heedful.feedback.customer_sentiment import desk_sentiment
 from heedful.feedback.dashboard import (
     awaiting_follow_up,
     kudos_count,
@@ -52,6 +53,8 @@ def feedback_page(request: StaffRequest) -> HttpResponse:
         "verbatims": verbatims(since, segment),
         # Topics are computed over all recent texts, not per period or segment.
         "top_topics": top_topics(TOP_TOPICS),
+        # Every customer message of the last weeks (not only survey answers), desk-wide.
+        "sentiment": desk_sentiment(now),
         "segment": segment,
         "choices": choices,
         "period": period,
