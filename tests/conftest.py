@@ -116,3 +116,19 @@ def acme_ticket(make_ticket: Callable[..., Ticket]) -> Ticket:
 def login(client: Client, user: User) -> Client:
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def as_user(client: Client) -> Callable[[User | Contact | None], Client]:
+    """``as_user(alice)`` signs the test client in; a Contact signs in its portal user."""
+
+    def sign_in(who: User | Contact | None) -> Client:
+        client.logout()
+        if isinstance(who, Contact):
+            assert who.user is not None
+            who = who.user
+        if who is not None:
+            client.force_login(who)
+        return client
+
+    return sign_in

@@ -11,11 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.utils import timezone
 
 from heedful.accounts.models import User
-from heedful.customers.models import Contact
 from heedful.reminders.checks import decide_solved_checks
 from heedful.reminders.models import SolvedCheck
 from heedful.tickets.actions import do_add_message
@@ -31,20 +29,6 @@ def _desk_zone(settings: Any) -> Iterator[None]:
     yield
     # Left active, the zone would leak into every later test of this process.
     timezone.deactivate()
-
-
-@pytest.fixture
-def as_user(client: Client) -> Callable[[User | Contact | None], Client]:
-    def sign_in(who: User | Contact | None) -> Client:
-        client.logout()
-        if isinstance(who, Contact):
-            assert who.user is not None
-            who = who.user
-        if who is not None:
-            client.force_login(who)
-        return client
-
-    return sign_in
 
 
 def tomorrow() -> date:
