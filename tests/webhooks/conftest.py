@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import api  # noqa: F401  (shared fixtures)
-from tests.web.conftest import as_user  # noqa: F401
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
 
