@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from heedful.accounts.models import Notification, User
-from heedful.customers.models import Contact
 from heedful.reminders.actions import do_cancel_follow_up, do_set_follow_up
 from heedful.reminders.due import announce_due_follow_ups, do_announce_follow_up
 from heedful.sla.scheduler import run_pass
@@ -77,17 +76,6 @@ def test_it_skips_cancelled_follow_ups(acme_ticket: Ticket, alice: User) -> None
     follow_up = do_set_follow_up(actor=alice, ticket=acme_ticket, due_on=tomorrow())
     do_cancel_follow_up(follow_up, actor=alice)
     assert announce_due_follow_ups(now=after_due()) == 0
-    assert Notification.objects.count() == 0
-
-
-def test_it_announces_a_contact_follow_up_without_a_notification(
-    dave: Contact, alice: User
-) -> None:
-    follow_up = do_set_follow_up(actor=alice, contact=dave, due_on=tomorrow())
-    assert announce_due_follow_ups(now=after_due()) == 1
-    follow_up.refresh_from_db()
-    assert follow_up.notified_at is not None
-    # The Notification model needs a ticket: the Follow-ups view and its count say it.
     assert Notification.objects.count() == 0
 
 

@@ -44,7 +44,7 @@ class TeamAdmin(admin.ModelAdmin):
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ("recipient", "kind", "text", "created_at", "read_at", "emailed_at")
     list_filter = ("kind",)
-    raw_id_fields = ("ticket", "message", "recipient", "actor")
+    raw_id_fields = ("ticket", "contact", "message", "recipient", "actor")
 
 
 @admin.register(ApiToken)

@@ -7,6 +7,8 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
+from django.urls import reverse
 
 
 class Role(models.TextChoices):
@@ -72,13 +74,24 @@ class NotificationKind(models.TextChoices):
     MENTION = "mention", "Mentioned"
     ASSIGNED = "assigned", "Assigned"
     LOOPED_IN = "looped_in", "Looped in"
+    # A "follow up on…" reminder fell due (heedful.reminders).
+    FOLLOW_UP = "follow_up", "Follow-up due"
 
 
 class Notification(models.Model):
+    """About a ticket, or (a follow-up on a customer) about a contact: one of the two."""
+
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=NotificationKind.choices)
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.CASCADE, related_name="notifications"
+        "tickets.Ticket",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    contact = models.ForeignKey(
+        "customers.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     message = models.ForeignKey(
         "tickets.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -99,11 +112,30 @@ class Notification(models.Model):
             # A retried notification task must never notify twice for the same message.
             models.UniqueConstraint(
                 fields=["recipient", "kind", "message"], name="notification_once_per_message"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(ticket__isnull=False) | Q(contact__isnull=False),
+                name="notification_ticket_or_contact",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def target_label(self) -> str:
+        """What it is about, in a line: "HD-1042" or the contact's name."""
+        if self.ticket is not None:
+            return self.ticket.ref
+        return self.contact.name if self.contact is not None else ""
+
+    def target_path(self) -> str:
+        """The ticket's page, or the contact's (customer 360)."""
+        if self.ticket is not None:
+            return reverse("web:ticket", args=[self.ticket.ref])
+        if self.contact is not None:
+            return reverse("web:contact", args=[self.contact.public_id])
+        return reverse("web:notifications")
 
 
 class TokenScope(models.TextChoices):

@@ -3,8 +3,9 @@
 For each pending follow-up whose ``due_at`` has passed and that was not announced yet:
 the ticket (if any) gets a "follow-up due" event and, when it waits on the customer
 (pending) or was solved, goes back to open so it shows in the normal inboxes too; the
-agent gets one in-app notification. ``notified_at`` is set in the same transaction as
-all of this, with the row locked, so a restart or a second sweep never repeats it.
+agent gets one in-app notification about the ticket or the contact, if they still may see
+it. ``notified_at`` is set in the same transaction as all of this, with the row locked,
+so a restart or a second sweep never repeats it.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from heedful.accounts.models import Notification, NotificationKind, User
+from heedful.accounts.models import Notification, NotificationKind
+from heedful.customers.models import Contact
 from heedful.reminders.events import follow_up_details
 from heedful.reminders.models import FollowUp, FollowUpState
 from heedful.sla.escalations import get_bot
 from heedful.tickets import tasks as ticket_tasks
-from heedful.tickets.access import visible_tickets
+from heedful.tickets.access import visible_contacts, visible_tickets
 from heedful.tickets.actions import do_change_status, record_event
 from heedful.tickets.models import EventKind, Status, Ticket
 
@@ -39,18 +41,18 @@ def due_follow_up_ids(now: datetime) -> list[int]:
     return list(due.order_by("due_at", "id").values_list("id", flat=True)[:BATCH_SIZE])
 
 
-def _notify(agent: User, ticket: Ticket, follow_up: FollowUp) -> None:
-    # The Notification model needs a ticket, so contact follow-ups are announced by the
-    # Follow-ups view and its sidebar count only. "assigned" is the closest kind that
-    # exists: the agent answers for this ticket now (as SLA escalations do).
-    note = f": {follow_up.note}" if follow_up.note else ""
-    notification = Notification.objects.create(
-        recipient=agent,
-        kind=NotificationKind.ASSIGNED,
+def _notify(follow_up: FollowUp, *, ticket: Ticket | None, contact: Contact | None) -> None:
+    """One in-app notification to the agent (emailed by the tickets' worker job)."""
+    notification = Notification(
+        recipient=follow_up.agent,
+        kind=NotificationKind.FOLLOW_UP,
         ticket=ticket,
+        contact=contact,
         actor=follow_up.created_by,
-        text=f"Follow up on {ticket.ref}{note}"[:300],
     )
+    note = f": {follow_up.note}" if follow_up.note else ""
+    notification.text = f"Follow up on {notification.target_label}{note}"[:300]
+    notification.save()
     transaction.on_commit(
         lambda: ticket_tasks.email_notification.enqueue(notification_id=notification.pk)
     )
@@ -63,7 +65,14 @@ def _announce_on_ticket(follow_up: FollowUp, ticket_id: int, now: datetime) -> N
         do_change_status(ticket, Status.OPEN, actor=get_bot(), at=now)
     agent = follow_up.agent
     if agent.is_staff_member and visible_tickets(agent).filter(pk=ticket.pk).exists():
-        _notify(agent, ticket, follow_up)
+        _notify(follow_up, ticket=ticket, contact=None)
+
+
+def _announce_on_contact(follow_up: FollowUp, contact_id: int) -> None:
+    # Nothing for an agent who lost sight of the contact (or left the staff).
+    contact = visible_contacts(follow_up.agent).filter(pk=contact_id).first()
+    if contact is not None:
+        _notify(follow_up, ticket=None, contact=contact)
 
 
 @transaction.atomic
@@ -83,6 +92,8 @@ def do_announce_follow_up(follow_up_id: int, *, now: datetime | None = None) -> 
     follow_up.save(update_fields=["notified_at", "updated_at"])
     if follow_up.ticket_id is not None:
         _announce_on_ticket(follow_up, follow_up.ticket_id, now)
+    elif follow_up.contact_id is not None:
+        _announce_on_contact(follow_up, follow_up.contact_id)
     return True
 
 

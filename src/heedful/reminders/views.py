@@ -12,23 +12,29 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from heedful.lib.errors import ActionError, ActionForbidden
 from heedful.reminders import actions
-from heedful.reminders.access import get_follow_up_for_user, visible_targets
+from heedful.reminders.access import get_follow_up_for_user
 from heedful.reminders.events import format_due
 from heedful.reminders.forms import FollowUpForm
-from heedful.reminders.models import FollowUp, FollowUpState
+from heedful.reminders.listing import follow_ups_page
+from heedful.reminders.models import FollowUp
 from heedful.tickets.access import get_contact_for_user, get_ticket_for_user
+from heedful.tickets.inbox import BadInboxQuery
 from heedful.web.decorators import StaffRequest, staff_required
 from heedful.web.forms import apply_action, form_error_text
 from heedful.web.views import customers
 from heedful.web.views.tickets import render_ticket
 
-SHOWN = 100
 SHOWS = {"due": "Follow-ups due", "upcoming": "Upcoming follow-ups"}
+
+
+def _page_url(show: str, cursor: str = "") -> str:
+    params = {"show": show, **({"cursor": cursor} if cursor else {})}
+    return f"{reverse('reminders:follow_ups')}?{urlencode(params)}"
 
 
 @staff_required
@@ -37,23 +43,20 @@ def follow_ups(request: StaffRequest) -> HttpResponse:
     show = request.GET.get("show", "due")
     if show not in SHOWS:
         show = "due"
-    now = timezone.now()
-    mine = FollowUp.objects.filter(agent=request.user, state=FollowUpState.PENDING)
-    mine = mine.filter(due_at__lte=now) if show == "due" else mine.filter(due_at__gt=now)
-    rows = list(
-        visible_targets(request.user, mine)
-        .select_related(
-            "ticket", "ticket__requester", "contact", "contact__organization", "created_by"
-        )
-        .order_by("due_at", "id")[: SHOWN + 1]
-    )
+    cursor = request.GET.get("cursor", "")
+    try:
+        page = follow_ups_page(request.user, due=show == "due", now=timezone.now(), cursor=cursor)
+    except BadInboxQuery:
+        error = "This page of follow-ups cannot be shown: bad page cursor."
+        refusal = {"error": error, "back_url": _page_url(show)}
+        return render(request, "web/bad_request.html", refusal, status=400)
     context = {
         "show": show,
         "shows": SHOWS,
         "title": SHOWS[show],
-        "rows": rows[:SHOWN],
-        "more": len(rows) > SHOWN,
-        "shown": SHOWN,
+        "rows": page.rows,
+        "next_url": _page_url(show, page.next_cursor) if page.next_cursor else "",
+        "first_url": _page_url(show) if cursor else "",
         "current_url": request.get_full_path(),
     }
     return render(request, "reminders/follow_ups.html", context)

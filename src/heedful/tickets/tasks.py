@@ -21,24 +21,26 @@ log = logging.getLogger(__name__)
 
 @task()
 def email_notification(notification_id: int) -> bool:
-    """Email a staff member the copy of an in-app notification (mention, assignment)."""
+    """Email a staff member the copy of an in-app notification (mention, follow-up...)."""
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update()
-            .select_related("recipient", "ticket")
+            # "self": the ticket or contact is an outer join, which cannot be locked.
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("recipient", "ticket", "contact")
             .filter(pk=notification_id, emailed_at__isnull=True)
             .first()
         )
         if notification is None or not notification.recipient.email:
             return False
-        ticket_url = f"{settings.BASE_URL}/tickets/{notification.ticket.ref}/"
+        page = "ticket" if notification.ticket_id is not None else "contact"
+        url = f"{settings.BASE_URL}{notification.target_path()}"
         # Marked before sending inside the transaction: if sending raises, the mark
         # rolls back and a retry sends again; if it succeeds, no retry sends twice.
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
         send_mail(
-            subject=f"[{notification.ticket.ref}] {notification.text}",
-            message=f"{notification.text}.\n\nOpen the ticket: {ticket_url}\n",
+            subject=f"[{notification.target_label}] {notification.text}",
+            message=f"{notification.text}.\n\nOpen the {page}: {url}\n",
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[notification.recipient.email],
         )

@@ -1,4 +1,4 @@
-"""The agent's notifications (mentions, assignments, loop-ins)."""
+"""The agent's notifications (mentions, assignments, loop-ins, follow-ups due)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,8 @@ SHOWN = 100
 
 @staff_required
 def notifications(request: StaffRequest) -> HttpResponse:
-    items = list(
-        request.user.notifications.select_related("ticket", "actor").order_by("-created_at", "-id")[
-            :SHOWN
-        ]
-    )
+    mine = request.user.notifications.select_related("ticket", "contact", "actor")
+    items = list(mine.order_by("-created_at", "-id")[:SHOWN])
     return render(request, "web/notifications.html", {"notifications": items})
 
 
