@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -208,3 +208,33 @@ def test_it_explains_a_bad_cursor(agent: Client, make_ticket: Callable[..., Tick
     response = agent.get("/inbox/open/?cursor=%%%")
     assert response.status_code == 400
     assert "bad page cursor" in response.content.decode()
+
+
+def test_it_prints_each_row_with_its_links_and_local_times(
+    agent: Client, make_ticket: Callable[..., Ticket], alice: User, settings: Any
+) -> None:
+    settings.TIME_ZONE = "Europe/Berlin"
+    waiting = make_ticket(subject="Refund <please>", created_at=timezone.now() - timedelta(days=3))
+    Ticket.objects.filter(pk=waiting.pk).update(
+        waiting_since=datetime(2025, 1, 15, 8, 5, tzinfo=UTC)
+    )
+    answered = make_ticket(subject="Thanks", assignee=alice)
+    Ticket.objects.filter(pk=answered.pk).update(waiting_since=None)
+    html = agent.get("/inbox/open/?sort=oldest").content.decode()
+    assert (
+        f'<td class="col-ref"><a href="/tickets/{waiting.ref}/">{waiting.ref}</a></td>\n'
+        f'      <td class="col-subject"><a class="row-link" href="/tickets/{waiting.ref}/">'
+        "Refund &lt;please&gt;</a></td>"
+    ) in html
+    organization = waiting.organization
+    assert organization is not None
+    assert (
+        f'<a class="muted org-name" href="?organization={organization.public_id}" '
+        f'title="Only tickets from Acme">Acme</a>'
+    ) in html
+    # 08:05 UTC is 09:05 in Berlin in January.
+    assert '<span class="age" title="Waiting since 2025-01-15 09:05">' in html
+    assert '<span class="avatar avatar-xs">A</span>Alice</span>' in html
+    answered_row = html.split(f'data-ticket-ref="{answered.ref}"')[1].split("</tr>")[0]
+    assert '<td class="col-age"><span class="muted">—</span></td>' in answered_row
+    assert '<td class="col-sla"><span class="muted">—</span>' in answered_row

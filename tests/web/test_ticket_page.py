@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from heedful.accounts.models import Team, User
 from heedful.customers.models import Contact
 from heedful.tickets import actions
 from heedful.tickets.models import Status, Ticket
+from heedful.web.templatetags.workspace import ago
 
 
 @pytest.fixture
@@ -160,3 +162,15 @@ def test_it_marks_a_reply_that_unblocks_the_customer(agent: Client, acme_ticket:
     event = acme_ticket.events.get(kind="message_added", message=reply)
     assert event.after == {"message": str(reply.public_id), "public": True, "workaround": True}
     assert "Unblocked the customer" in response.content.decode()
+
+
+def test_it_prints_the_time_of_each_entry_in_the_local_zone(
+    agent: Client, acme_ticket: Ticket, settings: Any
+) -> None:
+    settings.TIME_ZONE = "Europe/Berlin"
+    at = datetime(2025, 3, 5, 13, 7, 9, tzinfo=UTC)  # 14:07:09 in Berlin
+    acme_ticket.messages.update(created_at=at)
+    html = agent.get(f"/tickets/{acme_ticket.ref}/").content.decode()
+    stamp = '<time datetime="2025-03-05T14:07:09+01:00" title="2025-03-05 14:07:09">Mar 5, 14:07'
+    assert f"{stamp} · {ago(at)}</time>" in html
+    assert '<span class="avatar avatar-customer" aria-hidden="true">DD</span>' in html

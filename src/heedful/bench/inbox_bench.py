@@ -3,6 +3,7 @@ tickets.inbox.inbox_page and, when the agent UI has it, through the HTTP view.""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -81,6 +82,20 @@ def get_ok(client: Client, url: str) -> Callable[[], None]:
     return call
 
 
+def cpu_samples(call: Callable[[], None], iterations: int, warmup: int = 2) -> list[float]:
+    """CPU milliseconds this process spends per call. On a busy machine the wall time
+    includes waiting for a core; the CPU time much less (on PostgreSQL it leaves out the
+    server's share). Rendering is most of it on SQLite."""
+    for _ in range(warmup):
+        call()
+    samples = []
+    for _ in range(iterations):
+        started = time.process_time()
+        call()
+        samples.append((time.process_time() - started) * 1000)
+    return samples
+
+
 def bench_inbox_http(ctx: Context, fixtures: Fixtures) -> None:
     if inbox_url("open") is None:
         ctx.note("skipped inbox.http: the view web:inbox does not exist yet")
@@ -94,6 +109,8 @@ def bench_inbox_http(ctx: Context, fixtures: Fixtures) -> None:
             assert url is not None
             ctx.compare(f"inbox.http.{view}.waiting.{depth}", get_ok(client, url),
                         target_ms=TARGET_MS)  # fmt: skip
+    open_first = get_ok(client, inbox_url("open") or "")
+    ctx.result("inbox.cpu.open.waiting.first", cpu_samples(open_first, ctx.iterations))
     for name, value in fixtures.filters.items():
         url = inbox_url("open", **{name: value})
         assert url is not None

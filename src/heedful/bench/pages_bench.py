@@ -11,7 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from heedful.accounts.models import User
 from heedful.bench.context import Context
 from heedful.bench.fixtures import Fixtures
-from heedful.bench.inbox_bench import get_ok, logged_in_client
+from heedful.bench.inbox_bench import cpu_samples, get_ok, logged_in_client
 from heedful.customers.models import Contact
 from heedful.tickets.access import get_ticket_for_user
 from heedful.tickets.models import Ticket
@@ -57,6 +57,7 @@ def bench_ticket_page(ctx: Context, fixtures: Fixtures) -> None:
         return
     client = logged_in_client(fixtures)
     long = ctx.compare("ticket.http.50-messages", get_ok(client, url), target_ms=TARGET_MS)
+    ctx.result("ticket.cpu.50-messages", cpu_samples(get_ok(client, url), ctx.iterations))
     # The same page for a short thread with a reply: more queries for the long thread
     # means a count that grows with its length (conditional look-ups may go either way).
     short = short_thread()

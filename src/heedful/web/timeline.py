@@ -7,11 +7,13 @@ the events name (by id) fetched in one query each.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
 
 from heedful.accounts.models import Team, User
 from heedful.feedback.models import MessageSentiment
@@ -26,6 +28,7 @@ from heedful.tickets.models import (
     Ticket,
     TicketEvent,
 )
+from heedful.web.templatetags.workspace import ago, initials
 
 # Events that the timeline shows as the message itself, not as a line of their own.
 _HIDDEN_EVENTS = (EventKind.MESSAGE_ADDED,)
@@ -43,6 +46,24 @@ class TimelineEntry:
     sentiment: MessageSentiment | None = None  # inbound messages, once scored
     # Tie-breaker for entries at the same instant: creation, then messages, then changes.
     rank: int = 1
+    # Ready to print: what ``at|date:'c'``, ``at|date:'Y-m-d H:i:s'``, ``at|date:"M j, H:i"``,
+    # ``at|ago`` and ``actor|initials`` would give, without a filter call per message.
+    at_iso: str = field(init=False)
+    at_title: str = field(init=False)
+    at_label: str = field(init=False)
+    ago: str = field(init=False)
+    initials: str = field(init=False)
+    files: list[Attachment] = field(init=False)
+
+    def __post_init__(self) -> None:
+        local = timezone.localtime(self.at)
+        self.at_iso = local.isoformat()
+        self.at_title = local.strftime("%Y-%m-%d %H:%M:%S")
+        month = MONTHS_3[local.month].title()
+        self.at_label = f"{month} {local.day}, {local.hour:02d}:{local.minute:02d}"
+        self.ago = ago(self.at)
+        self.initials = initials(self.actor)
+        self.files = list(self.message.attachments.all()) if self.message else []
 
 
 def _label(choices: type[Status] | type[Priority], value: Any) -> str:

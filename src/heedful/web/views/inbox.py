@@ -26,6 +26,7 @@ from heedful.web.forms import (
     editing_choices,
     form_error_text,
 )
+from heedful.web.inbox_rows import inbox_rows
 
 INBOX_PAGE_SIZE = 50
 DEFAULT_SORT = "waiting"
@@ -75,6 +76,8 @@ def inbox(request: StaffRequest, view: str) -> HttpResponse:
         "view": view,
         "view_label": VIEWS[view],
         "page": page,
+        "rows": inbox_rows(page.tickets),
+        "can_bulk_edit": request.user.is_full_agent,
         "query": query,
         "filters": query.filters,
         "filtered": bool(query.filters),
