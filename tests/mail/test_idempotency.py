@@ -8,7 +8,14 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 
-from heedful.mail.actions import IngestResult, Outcome, identify, ingest_raw, retry_received
+from heedful.mail.actions import (
+    IngestResult,
+    Outcome,
+    identify,
+    ingest_raw,
+    ingest_stored,
+    retry_received,
+)
 from heedful.mail.models import Direction, MailMessage, Source, State
 from heedful.tickets.models import Message, Ticket
 from tests.mail.conftest import build_email
@@ -88,3 +95,21 @@ def test_it_stores_one_message_when_two_deliveries_race() -> None:
         1,
         1,
     )
+
+
+def test_it_rolls_back_a_message_another_worker_finished_meanwhile(db: None) -> None:
+    raw = build_email()
+    key, message_id = identify(raw)
+    stored = MailMessage.objects.create(
+        key=key, message_id=message_id, direction=Direction.INBOUND, source=Source.SMTP,
+        raw=MailMessage.compress(raw), raw_size=len(raw),
+    )  # fmt: skip
+    stale = MailMessage.objects.defer("raw").get(pk=stored.pk)  # read before the other finished
+    first = ingest_stored(stored, raw, live=True)
+
+    second = ingest_stored(stale, raw, live=True)
+
+    assert (first.outcome, second.outcome) == (Outcome.CREATED, Outcome.DUPLICATE)
+    assert second.ticket == first.ticket and second.mail.state == State.PROCESSED
+    assert (Ticket.objects.count(), Message.objects.count()) == (1, 1)
+    assert MailMessage.objects.get().ticket_message == Message.objects.get()

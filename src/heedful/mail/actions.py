@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -53,6 +54,10 @@ class Outcome(models.TextChoices):
     THREADED = "threaded", "Added to a ticket"
     DUPLICATE = "duplicate", "Already received"
     FAILED = "failed", "Kept as an unreadable-mail ticket"
+
+
+class AlreadyProcessed(Exception):
+    """Another worker processed this stored message first."""
 
 
 @dataclass(frozen=True)
@@ -130,18 +135,23 @@ def _process(
     prepared: Prepared | None = None,
 ) -> IngestResult:
     parsed: ParsedEmail | None = None
+    unprocessed = _processed_values(mail)
     try:
         parsed = prepared.parsed if prepared is not None else parse_email(raw)
         parsed.envelope = [r.lower() for r in recipients]
         parsed.recipients += parsed.envelope
         with transaction.atomic():
-            claimed = MailMessage.objects.select_for_update().defer("raw").get(pk=mail.pk)
-            if claimed.state != State.RECEIVED:  # another worker finished it meanwhile
-                return IngestResult(Outcome.DUPLICATE, claimed, _ticket_of(claimed))
             folded = prepared.folded if prepared is not None else None
-            outcome, ticket = _deliver(claimed, parsed, live=live, folded=folded)
-        return IngestResult(outcome, claimed, ticket)
+            # Claimed at the end, by _finish's conditional update (one query, not two).
+            outcome, ticket = _deliver(mail, parsed, live=live, folded=folded)
+        return IngestResult(outcome, mail, ticket)
+    except AlreadyProcessed:  # another worker finished it meanwhile: all of ours rolled back
+        mail.refresh_from_db(fields=_PROCESSED_FIELDS)
+        return IngestResult(Outcome.DUPLICATE, mail, _ticket_of(mail))
     except Exception as exc:
+        # Rolled back: so are the values _finish set (a batch's duplicate reads this object).
+        for name, value in unprocessed.items():
+            setattr(mail, name, value)
         logger.exception(
             "mail: could not process message %s (Message-ID %r); keeping it as a ticket",
             mail.public_id,
@@ -304,8 +314,17 @@ def _finish(
     mail.ticket_message = message
     mail.state = state
     mail.updated_at = timezone.now()
-    # Never the raw bytes again: they were stored (and committed) first.
-    mail.save(update_fields=_PROCESSED_FIELDS)
+    # Never the raw bytes again: they were stored (and committed) first. Only a row
+    # still "received" is updated: that claims it (a concurrent worker's update waits for
+    # our commit, then finds nothing to update and rolls its own work back).
+    values = _processed_values(mail)
+    if not MailMessage.objects.filter(pk=mail.pk, state=State.RECEIVED).update(**values):
+        raise AlreadyProcessed(mail.pk)
+
+
+def _processed_values(mail: MailMessage) -> dict[str, Any]:
+    """What processing sets, by column (reading ``ticket_id`` is never a query)."""
+    return {column: getattr(mail, column) for column in _PROCESSED_COLUMNS}
 
 
 _PROCESSED_FIELDS = [
@@ -320,6 +339,9 @@ _PROCESSED_FIELDS = [
     "ticket_message",
     "state",
     "updated_at",
+]
+_PROCESSED_COLUMNS = [
+    f"{name}_id" if name in ("ticket", "ticket_message") else name for name in _PROCESSED_FIELDS
 ]
 
 

@@ -33,6 +33,7 @@ class _ImportCache:
 
 
 _cache: ContextVar[_ImportCache | None] = ContextVar("heedful_mail_import_cache", default=None)
+_known: ContextVar[dict[str, Contact] | None] = ContextVar("heedful_mail_contacts", default=None)
 
 
 @contextmanager
@@ -43,6 +44,19 @@ def import_cache() -> Iterator[None]:
         yield
     finally:
         _cache.reset(token)
+
+
+@contextmanager
+def contacts_read_once(addresses: Iterable[Address]) -> Iterator[None]:
+    """The existing contacts of a batch of messages, read with one query up front;
+    ``contacts_for`` finds them there and remembers those it creates. A contact changed
+    by another process meanwhile is seen from the next batch on."""
+    emails = list(dict.fromkeys(a.email.lower() for a in addresses if a.email))
+    token = _known.set(_existing(emails) if emails else {})
+    try:
+        yield
+    finally:
+        _known.reset(token)
 
 
 def _staff_emails(candidates: set[str]) -> set[str]:
@@ -119,7 +133,11 @@ def contacts_for(addresses: Iterable[Address]) -> dict[str, Contact]:
             wanted.setdefault(address.email.lower(), address)
     if not wanted:
         return {}
-    found = _existing(list(wanted))
+    known = _known.get()
+    found = {email: known[email] for email in wanted if email in known} if known else {}
+    rest = [email for email in wanted if email not in found]
+    if rest:
+        found.update(_existing(rest))
     new = [
         Contact(
             name=(address.name or email.split("@", 1)[0])[:200],
@@ -134,6 +152,8 @@ def contacts_for(addresses: Iterable[Address]) -> dict[str, Contact]:
         # here, and found by the select below either way.
         Contact.objects.bulk_create(new, ignore_conflicts=True)
         found.update(_existing([c.email for c in new if c.email]))
+    if known is not None:
+        known.update(found)
     return found
 
 

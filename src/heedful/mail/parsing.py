@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -24,6 +25,41 @@ from heedful.mail.noise import Bounce, automated_reason, find_bounce
 
 MAX_DEPTH = 12
 _ADDR_SPEC_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+class ParseOnceHeaderRegistry(HeaderRegistry):
+    """``policy.default``'s headers, each distinct value parsed once per message.
+
+    The standard registry builds a new class and re-parses the header on every
+    ``msg.get()`` (Content-Type is read ~8 times per message). Header objects are
+    immutable, so the same one can be handed out again; ``forget()`` between messages
+    keeps the cache small (and a replayed corpus from being parsed only once)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type[BaseHeader]] = {}
+        self._parsed: dict[tuple[str, str], BaseHeader] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        key = name.lower()
+        if key not in self._classes:
+            self._classes[key] = super().__getitem__(name)
+        return self._classes[key]
+
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        key = (name, value)
+        header = self._parsed.get(key)
+        if header is None:
+            header = self._parsed[key] = self[name](name, value)
+        return header
+
+    def forget(self) -> None:
+        self._parsed = {}
+
+
+_HEADERS = ParseOnceHeaderRegistry()
+# policy.default in every respect but the header cache.
+PARSE_POLICY = policy.default.clone(header_factory=_HEADERS)
 
 
 @dataclass(frozen=True)
@@ -66,8 +102,9 @@ class ParsedEmail:
 
 def parse_email(raw: bytes) -> ParsedEmail:
     parsed = ParsedEmail()
+    _HEADERS.forget()
     try:
-        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        msg = BytesParser(policy=PARSE_POLICY).parsebytes(raw)
     except Exception as exc:  # the parser itself is lenient; this is a last resort
         parsed.warnings.append(f"unreadable message: {exc!r}")
         return parsed

@@ -9,8 +9,8 @@ one message at a time, with three changes for throughput.
 - **Parsing and quote folding run in a second process** (``workers``), a chunk or two
   ahead, while this process threads and stores: they need no database.
 - **Staff addresses and organization domains are read once** (``import_cache``), SLA
-  policies and webhook subscriptions once per chunk (a change made meanwhile applies
-  from the next chunk on).
+  policies, webhook subscriptions and the chunk's existing contacts once per chunk (a
+  change made meanwhile applies from the next chunk on).
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from itertools import chain
 from django.db import transaction
 
 from heedful.mail.actions import IngestResult, identify, ingest_raw, ingest_stored
-from heedful.mail.contacts import import_cache
+from heedful.mail.contacts import contacts_read_once, import_cache
 from heedful.mail.models import Direction, MailMessage, Source
+from heedful.mail.parsing import Address
 from heedful.mail.prepare import Prepared, prepare_chunk
 from heedful.sla.policies import policies_read_once
 from heedful.webhooks.emit import subscriptions_read_once
@@ -139,13 +140,27 @@ def _ingest_chunk(
 ) -> Iterator[tuple[str, IngestResult]]:
     rows = store_raw(chunk, source)
     results = _prepared_or_none(prepared, len(chunk))
-    # SLA policies and webhook subscriptions: read once per chunk, not per message.
-    with policies_read_once(), subscriptions_read_once():
+    # SLA policies, webhook subscriptions and the people on the chunk's messages: read
+    # once per chunk, not per message.
+    with (
+        policies_read_once(),
+        subscriptions_read_once(),
+        contacts_read_once(_chunk_people(results)),
+    ):
         for (label, raw), row, ready in zip(chunk, rows, results, strict=True):
             if row is None:  # stored one at a time instead, with its own error handling
                 yield label, ingest_raw(raw, source=source, mailbox=label[-200:], prepared=ready)
             else:
                 yield label, ingest_stored(row, raw, live=live, prepared=ready)
+
+
+def _chunk_people(results: list[Prepared | None]) -> list[Address]:
+    return [
+        address
+        for ready in results
+        if ready is not None
+        for address in (ready.parsed.sender, *ready.parsed.to, *ready.parsed.cc)
+    ]
 
 
 def _prepared_or_none(future: Future[list[Prepared]], count: int) -> list[Prepared | None]:

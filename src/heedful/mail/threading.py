@@ -57,14 +57,12 @@ def find_thread(parsed: ParsedEmail, sender: Contact) -> ThreadMatch:
         # A reply may arrive before its parent: the parent then finds the reply's ticket.
         keys.append((message_key(parsed.message_id), "message-id"))
     if keys:
-        found = dict(
-            MailReference.objects.filter(key__in=[k for k, _ in keys]).values_list(
-                "key", "ticket_id"
-            )
-        )
+        # The tickets come with their references: one query, not one more per match.
+        references = MailReference.objects.filter(key__in=[k for k, _ in keys])
+        found = {r.key: r.ticket for r in references.select_related("ticket")}
         for key, via in keys:
             if key in found:
-                return ThreadMatch(Ticket.objects.get(pk=found[key]), via)
+                return ThreadMatch(found[key], via)
     for number, via in _ref_numbers(parsed):
         ticket = Ticket.objects.filter(number=number).first()
         if ticket is not None and is_participant(ticket, sender):
