@@ -86,9 +86,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
         # Every worker runs the SLA scheduler; the lease lets one of them lead.
         scheduler = start_in_thread()
     try:
-        _manage("db_worker", "--queue-name", "*", "--interval", str(args.interval))
+        # django-tasks-db's db_worker with Heedful's cheaper bookkeeping (heedful.taskqueue).
+        _manage("task_worker", "--queue-name", "*", "--interval", str(args.interval))
     finally:
-        # db_worker ends with SystemExit on SIGTERM or Ctrl+C: stop the scheduler so that
+        # The worker ends with SystemExit on SIGTERM or Ctrl+C: stop the scheduler so that
         # it gives its lease back and another worker leads at once.
         if scheduler is not None:
             scheduler.stop()

@@ -1,9 +1,11 @@
 """Task queue: enqueue no-op jobs with the configured backend (django_tasks_db by
-default) and drain them with the real worker processes."""
+default) and drain them with the real worker processes: Heedful's ``task_worker`` with
+1 and 2 processes, and django-tasks-db's own ``db_worker`` (one) as the baseline."""
 
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -58,14 +60,21 @@ def bench_enqueue(ctx: Context, jobs: int) -> None:
     ctx.result("tasks.enqueue", ours, baseline, queries=len(captured), jobs=jobs)
 
 
-def _drain(workers: int) -> float:
-    """Seconds for ``workers`` real worker processes to run every queued job; raises when
-    one of them fails (a crashed worker must not read as a slow one)."""
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _drain(workers: int, command_name: str) -> tuple[float, float]:
+    """Seconds (wall, CPU of the workers) for ``workers`` real worker processes to run
+    every queued job; raises when one of them fails (a crashed worker must not read as
+    a slow one). The CPU includes start-up (about 1 s per process)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     command = [
-        sys.executable, "-m", "heedful.cli", "manage", "db_worker", "--batch",
+        sys.executable, "-m", "heedful.cli", "manage", command_name, "--batch",
         "--interval", "0", "--queue-name", "*", "--no-startup-delay",
     ]  # fmt: skip
+    cpu_before = _children_cpu_s()
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as errors:
         processes = [
@@ -76,15 +85,15 @@ def _drain(workers: int) -> float:
         wall = time.perf_counter() - started
         if any(codes):
             errors.seek(0)
-            raise RuntimeError(f"db_worker exited with {codes}: {errors.read()[-2000:]}")
-    return wall
+            raise RuntimeError(f"{command_name} exited with {codes}: {errors.read()[-2000:]}")
+    return wall, _children_cpu_s() - cpu_before
 
 
-def bench_drain(ctx: Context, jobs: int, workers: int) -> None:
+def bench_drain(ctx: Context, jobs: int, workers: int, command_name: str = "task_worker") -> None:
     _clear()
     for _ in range(jobs):
         noop.enqueue()
-    wall = _drain(workers)
+    wall, cpu = _drain(workers, command_name)
     done = DBTaskResult.objects.filter(task_path=NOOP_PATH, status="SUCCESSFUL")
     finished = done.count()
     first = done.order_by("started_at").values_list("started_at", flat=True).first()
@@ -92,13 +101,17 @@ def bench_drain(ctx: Context, jobs: int, workers: int) -> None:
     busy = (last - first).total_seconds() if first and last else wall
     if finished != jobs:
         ctx.fail(f"tasks.drain: {finished} of {jobs} jobs finished")
+    library = ".library" if command_name == "db_worker" else ""
+    target: dict[str, Any] = {} if library else {"target_jobs_per_s": TARGET_JOBS_PER_S}
     ctx.result(
-        f"tasks.drain.{workers}-worker{'s' if workers > 1 else ''}",
+        f"tasks.drain.{workers}-worker{'s' if workers > 1 else ''}{library}",
         [busy * 1000 / max(finished, 1)],
         jobs=jobs,
+        worker=command_name,
+        worker_cpu_ms_per_job=round(cpu * 1000 / max(finished, 1), 3),
         jobs_per_s=round(finished / max(busy, 1e-9), 1),
         jobs_per_s_with_startup=round(finished / wall, 1),
-        target_jobs_per_s=TARGET_JOBS_PER_S,
+        **target,
     )
     _clear()
 
@@ -108,5 +121,6 @@ def bench_queue(ctx: Context) -> None:
     _clear()
     bench_enqueue(ctx, jobs)
     _clear()
+    bench_drain(ctx, jobs, 1, command_name="db_worker")
     for workers in (1, 2):
         bench_drain(ctx, jobs, workers)

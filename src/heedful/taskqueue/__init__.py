@@ -1,5 +1,6 @@
-"""The task queue's database table, tuned for Heedful's load.
+"""The task queue, tuned for Heedful's load.
 
-The queue itself is django-tasks-db (``db_worker``); this app only holds migrations that
-its own migrations lack. See ``migrations/0001_ready_index_for_postgresql.py``.
+The queue is django-tasks-db. This app adds an index its migrations lack
+(``migrations/0001_ready_index_for_postgresql.py``) and a faster worker
+(``worker.py``, run by ``heedful worker`` through the ``task_worker`` command).
 """
