@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from heedful.accounts.models import User
 from heedful.customers.models import Contact, Organization
+from heedful.feedback import rollups
 from heedful.feedback.actions import credit_agents, do_answer, score_unscored_messages
 from heedful.feedback.models import RequestState, Response, SurveyRequest
 from heedful.feedback.surveys import COMMENT, EFFORT, RATING, csat_survey, nps_survey
@@ -56,7 +57,9 @@ def _answer(ticket: Ticket, days_ago: int, rating: int, effort: int, comment: st
     credit_agents(request)
     do_answer(request, {RATING: rating, EFFORT: effort, COMMENT: comment})
     when = now - timedelta(days=days_ago, hours=random.Random(days_ago).randint(0, 20))
-    Response.objects.filter(request=request).update(created_at=when, updated_at=when)
+    answers = Response.objects.filter(request=request)
+    with rollups.restate(answers):  # the feedback page's counts follow the backdating
+        answers.update(created_at=when, updated_at=when)
 
 
 def _nps(contact: Contact, days_ago: int, rating: int) -> None:
@@ -67,7 +70,9 @@ def _nps(contact: Contact, days_ago: int, rating: int) -> None:
     )  # fmt: skip
     do_answer(request, {RATING: rating})
     when = now - timedelta(days=days_ago)
-    Response.objects.filter(request=request).update(created_at=when, updated_at=when)
+    answers = Response.objects.filter(request=request)
+    with rollups.restate(answers):  # the feedback page's counts follow the backdating
+        answers.update(created_at=when, updated_at=when)
 
 
 def _a_quarter_of_feedback(alice: User, bob: User, dave: Contact, erin: Contact) -> Ticket:

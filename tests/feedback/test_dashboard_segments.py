@@ -14,6 +14,7 @@ from heedful.accounts.models import Team, User
 from heedful.customers.models import Contact
 from heedful.feedback.actions import credit_agents, do_answer
 from heedful.feedback.models import RequestState, Response, SurveyRequest
+from heedful.feedback.rollups import restate
 from heedful.feedback.surveys import COMMENT, RATING, csat_survey
 from heedful.tickets.actions import do_add_message
 from heedful.tickets.models import Channel, Ticket
@@ -30,7 +31,9 @@ def answer(ticket: Ticket, rating: int, comment: str = "", *, days_ago: int = 0)
     do_answer(request, {RATING: rating, COMMENT: comment})
     if days_ago:
         when = now - timedelta(days=days_ago)
-        Response.objects.filter(request=request).update(created_at=when, updated_at=when)
+        answers = Response.objects.filter(request=request)
+        with restate(answers):  # the page's counts move with the backdated answers
+            answers.update(created_at=when, updated_at=when)
     return request
 
 
@@ -140,3 +143,34 @@ def test_it_charts_each_score_over_time_with_gaps(
     assert "not enough data in any week" in nps
     assert "per week" in html
     assert "per month" in page(client, "?days=365")
+
+
+def test_it_filters_the_detractors_and_the_kudos_count_too(
+    client: Client, alice: User, bob: User, erin: Contact, support: Team,
+    make_ticket: Callable[..., Ticket],
+) -> None:  # fmt: skip
+    by_alice = make_ticket(team=support, channel=Channel.EMAIL)  # Acme, enterprise
+    do_add_message(by_alice, author=alice, body_text="Fixed.")
+    by_bob = make_ticket(requester=erin, actor=erin, channel=Channel.WEB)  # Globex, starter
+    do_add_message(by_bob, author=bob, body_text="Fixed too.")
+    acme_detractor, globex_detractor = answer(by_alice, 1), answer(by_bob, 2)
+    answer(by_alice, 5, "Thank you Alice, wonderful help!")
+    answer(by_bob, 5, "Thanks so much Bob, great job!")
+    login(client, alice)
+
+    def shown(query: str) -> tuple[str, str, set[SurveyRequest]]:
+        html = page(client, query)
+        opened = html.split('id="open-follow-ups">')[1].split("<")[0]
+        kudos = html.split('id="kudos-link">')[1].split("<")[0]
+        listed = {
+            r for r in (acme_detractor, globex_detractor)
+            if f'data-follow-up="{r.follow_up.public_id}"' in html
+        }  # fmt: skip
+        return opened, kudos, listed
+
+    assert shown("") == ("2 open", "2 kudos in 90 days", {acme_detractor, globex_detractor})
+    for query in ("?plan=enterprise", "?team=Support", "?channel=email", "?agent=alice"):
+        assert shown(query) == ("1 open", "1 kudos in 90 days", {acme_detractor}), query
+    for query in ("?plan=starter", "?channel=web", "?agent=bob"):
+        assert shown(query) == ("1 open", "1 kudos in 90 days", {globex_detractor}), query
+    assert shown("?plan=enterprise&agent=bob") == ("0 open", "0 kudos in 90 days", set())

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 
 from heedful.accounts.models import User
 from heedful.customers.models import Contact, Organization
+from heedful.feedback.rollups import restate_organization
 from heedful.lib.errors import ActionError, ActionForbidden
 
 MAX_DOMAINS = 20
@@ -160,10 +161,15 @@ def do_update_organization(
         organization.name = _name(changes["name"])
     if "domains" in changes:
         organization.domains = check_domains(changes["domains"], exclude=organization.pk)
+    segments_before = (organization.plan, organization.segment)
     for field in ("segment", "plan"):
         if field in changes:
             setattr(organization, field, str(changes[field]).strip()[:50])
     if "notes" in changes:
         organization.notes = str(changes["notes"]).strip()
-    organization.save(update_fields=[*sorted(changes), "updated_at"])
+    with transaction.atomic():
+        organization.save(update_fields=[*sorted(changes), "updated_at"])
+        if segments_before != (organization.plan, organization.segment):
+            # The feedback page counts past answers under the plan and segment.
+            restate_organization(organization.pk, *segments_before)
     return organization

@@ -7,7 +7,9 @@ one place where tickets reach into feedback:
   later — unless the ticket already had one within FEEDBACK_RESURVEY_WINDOW_DAYS, in
   which case a survey not yet sent is pushed back instead, and one already sent is not
   sent again;
-- an inbound customer message is scored for sentiment by the worker.
+- an inbound customer message is scored for sentiment by the worker;
+- a ticket moved to another team moves its ratings in the feedback page's counts
+  (heedful.feedback.rollups), past or live.
 
 Only *live* changes do this: history written with a past timestamp (imports, demo
 data) sends nobody a survey.
@@ -24,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from heedful.customers.models import Contact
-from heedful.feedback import emails
+from heedful.feedback import emails, rollups
 from heedful.feedback.models import (
     AgentCredit,
     MessageSentiment,
@@ -54,6 +56,10 @@ MAX_COMMENT_CHARS = 5000
 
 
 def on_ticket_event(event: TicketEvent) -> None:
+    if event.kind == EventKind.TEAM_CHANGED:
+        # Past or live, the ticket's ratings now count for its new team.
+        rollups.restate_ticket_team(event.ticket_id, _team_id(event.before))
+        return
     if event.created_at < timezone.now() - LIVE_WITHIN:
         return
     if (
@@ -65,6 +71,10 @@ def on_ticket_event(event: TicketEvent) -> None:
     elif event.kind == EventKind.MESSAGE_ADDED and event.actor_contact_id and event.message_id:
         message_id = event.message_id
         transaction.on_commit(lambda: _enqueue_message_scoring(message_id))
+
+
+def _team_id(logged: object) -> int | None:
+    return logged if isinstance(logged, int) else None
 
 
 def _enqueue_message_scoring(message_id: int) -> None:
@@ -258,18 +268,19 @@ def _save_response(
         fields["text"] = value
         sentiment = default_model().score([value])[0]
         fields["sentiment"], fields["sentiment_label"] = sentiment.compound, sentiment.label
-    response, _ = Response.objects.update_or_create(
-        request=request,
-        question_id=question_id,
-        defaults=fields,
-        create_defaults={
-            **fields,
-            "contact_id": request.contact_id,
-            "organization_id": request.organization_id,
-            "ticket_id": request.ticket_id,
-            "created_at": now,
-        },
-    )
+    create_fields = {
+        **fields,
+        "contact_id": request.contact_id,
+        "organization_id": request.organization_id,
+        "ticket_id": request.ticket_id,
+        "created_at": now,
+    }
+    # A new or changed rating moves the page's counts in this transaction.
+    with rollups.restate(Response.objects.filter(request=request, question_id=question_id)):
+        response, _ = Response.objects.update_or_create(
+            request=request, question_id=question_id, defaults=fields,
+            create_defaults=create_fields,
+        )  # fmt: skip
     return response
 
 

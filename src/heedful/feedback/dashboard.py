@@ -1,28 +1,28 @@
 """The figures of the agents' feedback page, each from heedful.lib.feedback_stats.
 
-Scores are computed from counts of the responses of the period and of the period before
-it, each marked in or out of the selected segment, counted by the database (two GROUP BY
-queries, see load_tallies); a customer is an organization, or the contact alone when it
-has none.
+Scores are computed from counts of the answers of the period and of the period before
+it, each in or out of the selected segment (heedful/feedback/tallies.py).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, Count, F, IntegerField, Q, QuerySet, Value, When
-from django.utils import timezone
 
 from heedful.customers.models import Organization
-from heedful.feedback.models import FollowUpState, FollowUpTask, Kudos, QuestionMetric, Response
+from heedful.feedback.models import (
+    FollowUpState,
+    FollowUpTask,
+    Kudos,
+    QuestionMetric,
+    Response,
+)
 from heedful.feedback.segments import Segment
+from heedful.feedback.tallies import Tallies
 from heedful.feedback.trends import (
-    MONTHLY_FROM_DAYS,
-    bucket_starts,
     describe_comparison,
     format_score,
     score_trend,
@@ -40,25 +40,6 @@ LABELS = {
 }
 ORDER = (Metric.CSAT, Metric.CES, Metric.NPS)
 _format = format_score
-
-
-@dataclass
-class Tallies:
-    """How many answers of each rating, counted by the database (GROUP BY), so the page
-    reads a few hundred rows whatever the number of answers."""
-
-    # (metric, in the current period, in the segment) -> rating -> answers
-    totals: dict[tuple[Metric, bool, bool], Counter[int]] = field(default_factory=dict)
-    # metric -> first day of the week or month -> rating -> answers (current, segment)
-    buckets: dict[Metric, dict[date, Counter[int]]] = field(default_factory=dict)
-    # metric -> (customer, rating) -> answers (current, segment), for the distinct view
-    customers: dict[Metric, Counter[tuple[Hashable, int]]] = field(default_factory=dict)
-
-    def ratings(self, metric: Metric, *, current: bool, in_segment: bool) -> list[int]:
-        return list(self.totals.get((metric, current, in_segment), Counter()).elements())
-
-    def by_customer(self, metric: Metric) -> list[tuple[Hashable, int]]:
-        return list(self.customers.get(metric, Counter()).elements())
 
 
 @dataclass(frozen=True)
@@ -99,79 +80,6 @@ class Panel:
     def concentration(self) -> str:
         share = self.distinct.concentration
         return f"{share * 100:.0f}%" if share is not None else ""
-
-
-def _customer(organization_id: int | None, contact_id: int) -> Hashable:
-    return ("org", organization_id) if organization_id is not None else ("contact", contact_id)
-
-
-def _ratings(since: datetime) -> QuerySet[Response]:
-    return Response.objects.filter(
-        created_at__gte=since,
-        metric__in=[QuestionMetric.CSAT, QuestionMetric.CES, QuestionMetric.NPS],
-        rating__isnull=False,
-    )
-
-
-def _flag(condition: Q) -> Case:
-    return Case(
-        When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
-    )
-
-
-def load_tallies(
-    *, previous_since: datetime, since: datetime, now: datetime, segment: Segment
-) -> Tallies:
-    """Two GROUP BY queries: counts per rating, period, segment and week (or month), and
-    counts per customer and rating for the distinct view."""
-    starts = bucket_starts(since, now, (now - since).days >= MONTHLY_FROM_DAYS)
-    # Plain comparisons with each bucket's first instant, latest first: native SQL on
-    # every backend (SQLite's TruncWeek is a Python function called for every row).
-    firsts = [timezone.make_aware(datetime.combine(day, time.min)) for day in starts]
-    bucket = Case(
-        *[
-            When(created_at__gte=first, then=Value(i))
-            for i, first in reversed(list(enumerate(firsts)))
-        ],
-        default=Value(-1),
-        output_field=IntegerField(),
-    )
-    in_segment: Value | Case = Value(True, output_field=BooleanField())
-    if not segment.is_everyone:
-        in_segment = _flag(segment.q())
-    grouped = (
-        _ratings(previous_since)
-        .annotate(in_segment=in_segment, current=_flag(Q(created_at__gte=since)), bucket=bucket)
-        .values("metric", "rating", "in_segment", "current", "bucket")
-        .order_by()
-        .annotate(n=Count("id"))
-    )
-    tallies = Tallies()
-    for row in grouped:
-        metric, key = Metric(row["metric"]), (bool(row["current"]), bool(row["in_segment"]))
-        tallies.totals.setdefault((metric, *key), Counter())[row["rating"]] += row["n"]
-        if key == (True, True) and row["bucket"] >= 0:
-            day = starts[row["bucket"]]
-            tallies.buckets.setdefault(metric, {}).setdefault(day, Counter())[row["rating"]] += row[
-                "n"
-            ]
-    per_customer = (
-        _ratings(since)
-        .filter(segment.q())
-        .annotate(
-            lone_contact=Case(
-                When(organization_id__isnull=True, then=F("contact_id")), default=None
-            )
-        )
-        .values("metric", "rating", "organization_id", "lone_contact")
-        .order_by()
-        .annotate(n=Count("id"))
-    )
-    for row in per_customer:
-        customer = _customer(row["organization_id"], row["lone_contact"])
-        counts = tallies.customers.setdefault(Metric(row["metric"]), Counter())
-        counts[(customer, row["rating"])] += row["n"]
-    return tallies
 
 
 def _top_names(views: dict[Metric, DistinctView]) -> dict[int, str]:
@@ -234,9 +142,12 @@ def verbatims(since: datetime, segment: Segment, limit: int = VERBATIMS) -> list
     )
 
 
-def awaiting_follow_up(limit: int = FOLLOW_UPS_SHOWN) -> tuple[list[FollowUpTask], int]:
-    """Open detractor follow-ups, the one due first first, and how many are open."""
-    open_tasks = FollowUpTask.objects.filter(state=FollowUpState.OPEN)
+def awaiting_follow_up(
+    segment: Segment, limit: int = FOLLOW_UPS_SHOWN
+) -> tuple[list[FollowUpTask], int]:
+    """Open detractor follow-ups of the segment, the one due first first, and how many
+    are open."""
+    open_tasks = FollowUpTask.objects.filter(segment.q(), state=FollowUpState.OPEN)
     rows = list(
         open_tasks.select_related("contact", "organization", "ticket", "owner").order_by(
             "due_at", "id"
@@ -245,5 +156,5 @@ def awaiting_follow_up(limit: int = FOLLOW_UPS_SHOWN) -> tuple[list[FollowUpTask
     return rows, open_tasks.count()
 
 
-def kudos_count(since: datetime) -> int:
-    return Kudos.objects.filter(created_at__gte=since).count()
+def kudos_count(since: datetime, segment: Segment) -> int:
+    return Kudos.objects.filter(segment.kudos_q(), created_at__gte=since).count()

@@ -451,3 +451,88 @@ class TopicRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.finished_at:%Y-%m-%d %H:%M}: {self.topics} topics"
+
+
+class ScoreDimension(models.TextChoices):
+    """What a row of answer counts is about: every answer, or those of one filter value."""
+
+    ALL = "", "Every answer"
+    PLAN = "plan", "Organization plan"
+    SEGMENT = "segment", "Organization segment"
+    TEAM = "team", "Ticket team (id)"
+    CHANNEL = "channel", "Ticket channel"
+    AGENT = "agent", "Credited agent (id)"
+
+
+class ScoreCount(models.Model):
+    """Answers of one rating, of every answer or of one filter value (a plan, a team...):
+    what the feedback page sums instead of scanning answers (kept by
+    heedful/feedback/rollups.py in the answer's transaction). An answer counts once in
+    the "every answer" rows and once under each of its filter values, so a filter reads
+    only its own rows. Keys are never NULL, so an upsert can match them."""
+
+    dimension = models.CharField(max_length=10, choices=ScoreDimension.choices, blank=True)
+    value = models.CharField(max_length=100, blank=True)
+    metric = models.CharField(max_length=10, choices=QuestionMetric.choices)
+    rating = models.SmallIntegerField()
+    answers = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class DailyScore(ScoreCount):
+    """Per local day (TIME_ZONE): the scores, the comparisons and the charts."""
+
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "value", "day", "metric", "rating"],
+                name="feedback_dailyscore_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.dimension}={self.value} {self.metric} {self.rating}"
+
+
+class MonthlyCustomerScore(ScoreCount):
+    """Per local month and customer (the organization, or the contact alone when it
+    has none): the distinct-customer view."""
+
+    month = models.DateField(help_text="The first day of the month.")
+    organization_id = models.BigIntegerField(default=0)
+    contact_id = models.BigIntegerField(default=0, help_text="0 when there is an organization.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "dimension",
+                    "value",
+                    "month",
+                    "metric",
+                    "rating",
+                    "organization_id",
+                    "contact_id",
+                ],
+                name="feedback_monthlyscore_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.dimension}={self.value} {self.metric} {self.rating}"
+
+
+class Lease(models.Model):
+    """Who holds a long computation (the topics), so a second one is skipped, not run
+    at the same time: taken by a conditional UPDATE, which both databases serialise."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    holder = models.UUIDField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 
 from heedful.accounts.models import Role, Team, User
@@ -33,6 +33,9 @@ class Choices:
     teams: list[str]
     channels: list[tuple[str, str]]
     agents: list[tuple[str, str]]  # (username, display name)
+    # Name -> id, for the counts (heedful.feedback.rollups) that key on ids.
+    team_ids: dict[str, int] = field(default_factory=dict)
+    agent_ids: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> Choices:
@@ -44,12 +47,15 @@ class Choices:
         agents = User.objects.filter(is_active=True, role__in=(Role.ADMIN, Role.AGENT)).order_by(
             "username"
         )
+        teams = dict(Team.objects.order_by("name").values_list("name", "pk"))
         return cls(
             plans=sorted(p for p in plans if p),
             segments=sorted(s for s in segments if s),
-            teams=list(Team.objects.order_by("name").values_list("name", flat=True)),
+            teams=list(teams),
             channels=[(str(value), str(label)) for value, label in Channel.choices],
             agents=[(a.username, a.display_name) for a in agents],
+            team_ids=teams,
+            agent_ids={a.username: a.pk for a in agents},
         )
 
 
@@ -63,14 +69,15 @@ class Segment:
     channel: str = ""
     agent: str = ""
     agent_name: str = ""
+    team_id: int = 0
+    agent_id: int = 0
     ignored: tuple[str, ...] = field(default=())
 
     @property
     def is_everyone(self) -> bool:
         return not any(getattr(self, name) for name in FILTERS)
 
-    def q(self) -> Q:
-        """The condition on heedful.feedback.models.Response rows."""
+    def _customer_and_ticket_q(self) -> Q:
         condition = Q()
         if self.plan:
             condition &= Q(organization__plan=self.plan)
@@ -80,10 +87,39 @@ class Segment:
             condition &= Q(ticket__team__name=self.team)
         if self.channel:
             condition &= Q(ticket__channel=self.channel)
+        return condition
+
+    def q(self) -> Q:
+        """The condition on heedful.feedback.models.Response rows (and FollowUpTask
+        rows, which have the same organization, ticket and request)."""
+        condition = self._customer_and_ticket_q()
         if self.agent:
-            # A subquery, not a join: one row per answer whatever the number of credits.
-            credited = AgentCredit.objects.filter(agent__username=self.agent)
-            condition &= Q(request_id__in=credited.values("request_id"))
+            # A subquery, not a join: one row per answer whatever the number of credits;
+            # correlated (EXISTS along the credit's unique index), so reading a day of
+            # answers does not first read every credit of the agent.
+            credited = AgentCredit.objects.filter(
+                request_id=OuterRef("request_id"), agent__username=self.agent
+            )
+            condition &= Q(Exists(credited))
+        return condition
+
+    def counts_key(self) -> tuple[str, str] | None:
+        """(dimension, value) of the answer counts that hold this segment (DailyScore,
+        MonthlyCustomerScore); None when filters are combined: no counts hold those."""
+        chosen = [name for name in FILTERS if getattr(self, name)]
+        if not chosen:
+            return ("", "")
+        if len(chosen) > 1:
+            return None
+        ids = {"team": str(self.team_id), "agent": str(self.agent_id)}
+        return chosen[0], ids.get(chosen[0], getattr(self, chosen[0]))
+
+    def kudos_q(self) -> Q:
+        """The condition on heedful.feedback.models.Kudos: the agent filter keeps the
+        kudos given to that agent."""
+        condition = self._customer_and_ticket_q()
+        if self.agent:
+            condition &= Q(agent_id=self.agent_id)
         return condition
 
     def params(self) -> dict[str, str]:
@@ -128,4 +164,10 @@ def parse_segment(params: QueryDict, choices: Choices) -> Segment:
         else:
             ignored.append(f"No {name} “{raw}”: showing every {name}.")
     agent_name = known["agent"].get(values.get("agent", ""), "")
-    return Segment(**values, agent_name=agent_name, ignored=tuple(ignored))
+    return Segment(
+        **values,
+        agent_name=agent_name,
+        team_id=choices.team_ids.get(values.get("team", ""), 0),
+        agent_id=choices.agent_ids.get(values.get("agent", ""), 0),
+        ignored=tuple(ignored),
+    )

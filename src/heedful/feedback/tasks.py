@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from django_tasks import task
 
 from heedful.feedback import actions
+
+log = logging.getLogger(__name__)
 
 
 @task()
@@ -52,9 +56,14 @@ def send_closing_the_loop(follow_up_id: int) -> bool:
 @task()
 def recompute_topics() -> int:
     """Topics computed again now (the CLI and the topics page's button)."""
+    from heedful.feedback.leases import Busy
     from heedful.feedback.topics import recompute_topics as recompute
 
-    run = recompute()
+    try:
+        run = recompute()
+    except Busy as busy:
+        log.info("topics: %s", busy)
+        return 0
     return run.topics if run is not None else 0
 
 

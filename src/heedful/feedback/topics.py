@@ -18,16 +18,20 @@ import time
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from heedful.feedback import leases
 from heedful.feedback.models import QuestionMetric, Response, Topic, TopicDocument, TopicRun
 from heedful.feedback.topics_documents import Document, latest_documents
-from heedful.lib.topics import TopicModel, find_topics, match_topics
 from heedful.tickets.models import Ticket
+
+if TYPE_CHECKING:
+    from heedful.lib.topics import TopicModel
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,10 @@ BATCH = 1000
 # plenty (the gate is per cache, like the NPS sweep's).
 TRIGGER_GATE_KEY = "heedful:feedback:topics-trigger"
 TRIGGER_GATE_SECONDS = 600
+# Held while computing; a computation takes minutes, so a lease left by a killed worker
+# is free again after two hours.
+LEASE = "topics"
+LEASE_SECONDS = 2 * 3600
 
 DocKey = tuple[str, int]
 
@@ -173,7 +181,19 @@ def _last_seen() -> tuple[int, int]:
 
 
 def recompute_topics(*, seed: int = 0) -> TopicRun | None:
-    """Compute the topics again; None (and nothing changed) below TOPICS_MIN_DOCUMENTS."""
+    """Compute the topics again; None (and nothing changed) below TOPICS_MIN_DOCUMENTS.
+    Raises leases.Busy, changing nothing, while another computation runs (the task, the
+    "Compute now" button and the CLI may overlap)."""
+    with leases.hold(LEASE, seconds=LEASE_SECONDS, what="A computation of the topics"):
+        return _recompute(seed)
+
+
+def _recompute(seed: int) -> TopicRun | None:
+    # Imported here: scikit-learn, SciPy and NumPy are about 140 MB in every process
+    # that imports them, and only the worker computes topics (the web pages import this
+    # module for EXAMPLES and refresh_counts).
+    from heedful.lib.topics import find_topics, match_topics
+
     started_at, start = timezone.now(), time.perf_counter()
     last_ticket, last_response = _last_seen()
     documents = latest_documents(settings.TOPICS_MAX_DOCUMENTS)
@@ -231,4 +251,8 @@ def recompute_if_due() -> bool:
         return False
     if not is_due():
         return False
-    return recompute_topics() is not None
+    try:
+        return recompute_topics() is not None
+    except leases.Busy as busy:
+        log.info("topics: %s", busy)
+        return False

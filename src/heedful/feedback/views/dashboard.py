@@ -11,14 +11,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from heedful.feedback.customer_sentiment import desk_sentiment
-from heedful.feedback.dashboard import (
-    awaiting_follow_up,
-    kudos_count,
-    load_tallies,
-    panels,
-    verbatims,
-)
+from heedful.feedback.dashboard import awaiting_follow_up, kudos_count, panels, verbatims
 from heedful.feedback.segments import Choices, parse_segment
+from heedful.feedback.tallies import load_tallies
 from heedful.feedback.topics_page import top_topics
 from heedful.web.decorators import StaffRequest, staff_required
 
@@ -43,11 +38,11 @@ def feedback_page(request: StaffRequest) -> HttpResponse:
     segment = parse_segment(request.GET, choices)
     tallies = load_tallies(previous_since=since - days, since=since, now=now, segment=segment)
     score_panels, chart = panels(tallies, since=since, now=now, segment=segment)
-    follow_ups, open_follow_ups = awaiting_follow_up()
+    follow_ups, open_follow_ups = awaiting_follow_up(segment)
     context = {
         "follow_ups": follow_ups,
         "open_follow_ups": open_follow_ups,
-        "kudos_count": kudos_count(since),
+        "kudos_count": kudos_count(since, segment),
         "panels": score_panels,
         "chart": chart,
         "verbatims": verbatims(since, segment),

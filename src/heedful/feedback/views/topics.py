@@ -13,7 +13,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from heedful.feedback import leases
 from heedful.feedback.models import Topic
+from heedful.feedback.topics import LEASE
 from heedful.feedback.topics_actions import (
     do_merge_topics,
     do_rename_topic,
@@ -104,6 +106,9 @@ def recompute(request: StaffRequest) -> HttpResponse:
     _full_agents_only(request)
     from heedful.feedback.tasks import recompute_topics
 
+    if leases.is_held(LEASE):
+        messages.info(request, "The topics are being computed already: reload in a minute.")
+        return redirect("feedback:topics")
     transaction.on_commit(lambda: recompute_topics.enqueue())
     messages.success(request, "Computing the topics in the background: reload in a minute.")
     return redirect("feedback:topics")
