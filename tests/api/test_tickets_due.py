@@ -100,3 +100,54 @@ def test_it_refuses_a_workaround_from_a_customer_or_on_a_note(
         "is_workaround": "Only an agent's public reply can unblock the customer."
     }
     assert ticket_state(acme_ticket) == before
+
+
+DUE_FIELDS = {"first_response_due_at", "next_update_due_at", "unblock_due_at", "resolution_due_at"}
+
+
+def test_it_hides_the_due_times_from_a_customer_and_shows_them_to_agents(
+    api: MakeApi, alice: User, dave: Contact, policy: Policy, make_ticket: MakeTicket,
+    fake_now: FakeNow,
+) -> None:  # fmt: skip
+    ticket = made_at(make_ticket, fake_now, "2025-06-10 09:00")
+    customer, agent = api(dave), api(alice)
+    as_customer = [
+        customer.get("/tickets").json()["items"][0],
+        customer.get(f"/tickets/{ticket.ref}").json(),
+    ]
+    for item in as_customer:
+        assert item["ref"] == ticket.ref
+        assert item["status"] == "new"
+        assert not DUE_FIELDS & set(item), item
+    as_agent = [
+        agent.get("/tickets").json()["items"][0],
+        agent.get(f"/tickets/{ticket.ref}").json(),
+    ]
+    for item in as_agent:
+        assert {name: item[name] for name in DUE_FIELDS} == {
+            "first_response_due_at": "2025-06-10T08:00:00Z",
+            "next_update_due_at": None,
+            "unblock_due_at": "2025-06-10T09:00:00Z",
+            "resolution_due_at": "2025-06-10T11:00:00Z",
+        }
+    assert set(as_agent[1]) - set(as_customer[1]) == DUE_FIELDS
+
+
+def test_it_hides_the_due_times_of_a_ticket_a_customer_opens(
+    api: MakeApi, dave: Contact, policy: Policy
+) -> None:
+    response = api(dave).post("/tickets", {"subject": "Export fails", "body": "Since Monday."})
+    assert response.status_code == 201
+    assert response.json()["subject"] == "Export fails"
+    assert not DUE_FIELDS & set(response.json())
+
+
+def test_it_refuses_a_customer_the_due_sort(
+    api: MakeApi, dave: Contact, alice: User, acme_ticket: Ticket
+) -> None:
+    response = api(dave).get("/tickets", sort="due")
+    assert response.status_code == 403
+    assert error_of(response)["message"] == "Customers cannot sort by SLA due time."
+    assert [t["ref"] for t in api(alice).get("/tickets", sort="due").json()["items"]] == [
+        acme_ticket.ref
+    ]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from heedful.accounts.models import Team, User
 from heedful.customers.models import Contact, Organization
 from heedful.tickets import actions
+from heedful.tickets.inbox import encode_cursor
 from heedful.tickets.models import Ticket
 from tests.api.conftest import ApiClient, error_of
 
@@ -104,6 +105,9 @@ def test_it_filters(
     assert refs(client.get("/tickets", team=str(support.public_id))) == [new]
     assert refs(client.get("/tickets", tag="vip")) == [new]
     assert refs(client.get("/tickets", organization=str(acme.public_id))) == [new, old]
+    globex_requester = str(tickets["globex"].requester.public_id)
+    assert refs(client.get("/tickets", requester=globex_requester)) == [globex]
+    assert refs(client.get("/tickets", tag="vip", priority="urgent", assignee="alice")) == [new]
     assert refs(client.get("/tickets", sort="oldest")) == [old, new, globex]
 
 
@@ -124,6 +128,15 @@ def test_it_refuses_bad_filter_values_with_422(api: MakeApi, alice: User) -> Non
 
 def test_it_refuses_a_forged_cursor_with_422(api: MakeApi, alice: User) -> None:
     response = api(alice).get("/tickets", cursor="bm90LWpzb24")
+    assert response.status_code == 422
+    assert error_of(response)["message"] == "Bad list query: bad page cursor."
+
+
+def test_it_refuses_a_cursor_without_a_sort_value_with_422(
+    api: MakeApi, alice: User, acme_ticket: Ticket
+) -> None:
+    # The page cursors of /contacts and /tags hold no sort value: not a /tickets cursor.
+    response = api(alice).get("/tickets", sort="newest", cursor=encode_cursor(None, 1))
     assert response.status_code == 422
     assert error_of(response)["message"] == "Bad list query: bad page cursor."
 

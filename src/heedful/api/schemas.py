@@ -16,6 +16,7 @@ from ninja import Field, Schema
 
 from heedful.accounts.models import Team, User
 from heedful.customers.models import Contact, Organization
+from heedful.tickets.access import is_customer
 from heedful.tickets.models import (
     Channel,
     Direction,
@@ -49,7 +50,10 @@ class TeamRef(Schema):
     name: str
 
 
-class TicketOut(Schema):
+class CustomerTicketOut(Schema):
+    """A ticket as a customer's token sees it: what end users see in Zendesk's and
+    Freshdesk's APIs, without the desk's internal SLA due times."""
+
     ref: str
     subject: str
     status: Status
@@ -67,6 +71,11 @@ class TicketOut(Schema):
     first_response_at: datetime | None
     solved_at: datetime | None
     waiting_since: datetime | None
+
+
+class TicketOut(CustomerTicketOut):
+    """A ticket as staff see it: also the due times of its running SLA clocks."""
+
     first_response_due_at: datetime | None = Field(
         description="When the running first-response SLA clock falls due; null when none runs."
     )
@@ -82,7 +91,7 @@ class TicketOut(Schema):
 
 
 class TicketPage(Schema):
-    items: list[TicketOut]
+    items: list[TicketOut | CustomerTicketOut]
     next_cursor: str | None
 
 
@@ -150,32 +159,47 @@ def team_ref(team: Team | None) -> TeamRef | None:
 
 
 def ticket_out(ticket: Ticket, *, tags: Sequence[str] | None = None) -> TicketOut:
-    """``tags`` saves a query when the caller prefetched them."""
-    if tags is None:
-        tags = sorted(ticket.tags.values_list("name", flat=True))
+    """The staff view of a ticket. ``tags`` saves a query when the caller prefetched them."""
     return TicketOut(
-        ref=ticket.ref,
-        subject=ticket.subject,
-        status=Status(ticket.status),
-        priority=Priority(ticket.priority),
-        channel=Channel(ticket.channel),
-        requester=contact_ref(ticket.requester),
-        organization=organization_ref(ticket.organization),
-        assignee=user_ref(ticket.assignee),
-        team=team_ref(ticket.team),
-        tags=list(tags),
-        custom_fields=dict(ticket.custom_fields),
-        message_count=ticket.message_count,
-        created_at=ticket.created_at,
-        updated_at=ticket.updated_at,
-        first_response_at=ticket.first_response_at,
-        solved_at=ticket.solved_at,
-        waiting_since=ticket.waiting_since,
+        **_customer_ticket_fields(ticket, tags),
         first_response_due_at=ticket.first_response_due_at,
         next_update_due_at=ticket.next_update_due_at,
         unblock_due_at=ticket.unblock_due_at,
         resolution_due_at=ticket.resolution_due_at,
     )
+
+
+def ticket_out_for(
+    user: User, ticket: Ticket, *, tags: Sequence[str] | None = None
+) -> TicketOut | CustomerTicketOut:
+    """The ticket as ``user`` may see it: a customer gets no SLA due times."""
+    if is_customer(user):
+        return CustomerTicketOut(**_customer_ticket_fields(ticket, tags))
+    return ticket_out(ticket, tags=tags)
+
+
+def _customer_ticket_fields(ticket: Ticket, tags: Sequence[str] | None) -> dict[str, Any]:
+    if tags is None:
+        tags = sorted(ticket.tags.values_list("name", flat=True))
+    return {
+        "ref": ticket.ref,
+        "subject": ticket.subject,
+        "status": Status(ticket.status),
+        "priority": Priority(ticket.priority),
+        "channel": Channel(ticket.channel),
+        "requester": contact_ref(ticket.requester),
+        "organization": organization_ref(ticket.organization),
+        "assignee": user_ref(ticket.assignee),
+        "team": team_ref(ticket.team),
+        "tags": list(tags),
+        "custom_fields": dict(ticket.custom_fields),
+        "message_count": ticket.message_count,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "first_response_at": ticket.first_response_at,
+        "solved_at": ticket.solved_at,
+        "waiting_since": ticket.waiting_since,
+    }
 
 
 def prefetched_tags(ticket: Ticket) -> list[str]:

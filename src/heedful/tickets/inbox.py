@@ -28,7 +28,7 @@ from django.db.models import BooleanField, Exists, OuterRef, Prefetch, QuerySet,
 from django.db.models.expressions import RawSQL
 
 from heedful.accounts.models import Team, User
-from heedful.customers.models import Organization
+from heedful.customers.models import Contact, Organization
 from heedful.tickets.access import visible_tickets
 from heedful.tickets.models import NOBODY_WAITS, Phase, Status, Tag, Ticket, TicketTag
 
@@ -51,6 +51,7 @@ SORTS: dict[str, tuple[str, str, bool]] = {
     "due": ("Due soonest", "due_key", True),
 }
 
+# The filters of the inbox page; apply_filters() also takes "requester" (the API's).
 FILTERS = ("status", "priority", "team", "assignee", "tag", "organization")
 
 
@@ -110,25 +111,26 @@ COMMON_TAG_TICKETS = 3000
 
 
 @dataclass
-class _Filtered:
+class FilteredTickets:
     tickets: QuerySet[Ticket]
     # False when an exact capped count would read too many rows (a common tag).
     countable: bool = True
     organization: Organization | None = None
 
 
-def _tag_filter(tickets: QuerySet[Ticket], name: str) -> _Filtered:
+def _tag_filter(tickets: QuerySet[Ticket], name: str) -> FilteredTickets:
     tagged = TicketTag.objects.filter(tag_id=_id_of(Tag.objects.filter(name=name)))
     size = tagged.order_by()[: COMMON_TAG_TICKETS + 1].count()
     if size > COMMON_TAG_TICKETS:
         probe = tagged.filter(ticket_id=OuterRef("pk"))
-        return _Filtered(tickets.filter(Exists(probe)), countable=False)
-    return _Filtered(tickets.filter(id__in=tagged.values("ticket_id")))
+        return FilteredTickets(tickets.filter(Exists(probe)), countable=False)
+    return FilteredTickets(tickets.filter(id__in=tagged.values("ticket_id")))
 
 
-def _apply_filters(tickets: QuerySet[Ticket], filters: dict[str, str]) -> _Filtered:
-    """Filter values are public identifiers: a status or priority name, a team's or
-    organization's public id, an assignee's username ("none" for unassigned), a tag."""
+def apply_filters(tickets: QuerySet[Ticket], filters: dict[str, str]) -> FilteredTickets:
+    """Filter values are public identifiers: a status or priority name, a team's,
+    organization's or requester's public id, an assignee's username ("none" for
+    unassigned), a tag. Empty values are ignored."""
     countable, organization = True, None
     for name, value in filters.items():
         if not value:
@@ -156,9 +158,12 @@ def _apply_filters(tickets: QuerySet[Ticket], filters: dict[str, str]) -> _Filte
                 tickets = tickets.none()  # and still check the other filters
             else:
                 tickets = tickets.filter(organization_id=organization.pk)
+        elif name == "requester":
+            contact = _id_of(Contact.objects.filter(public_id=_uuid(value)))
+            tickets = tickets.filter(requester_id=contact)
         else:
             raise BadInboxQuery(f"unknown filter {name!r}")
-    return _Filtered(tickets, countable, organization)
+    return FilteredTickets(tickets, countable, organization)
 
 
 def _uuid(value: str) -> str:
@@ -226,29 +231,37 @@ def count_view(user: User, view: str) -> tuple[int, bool]:
     return min(count, limit), count > limit
 
 
-def inbox_page(user: User, query: InboxQuery) -> InboxPage:
-    if query.sort not in SORTS:
-        raise BadInboxQuery(f"unknown sort {query.sort!r}")
-    _, column, ascending = SORTS[query.sort]
-    filtered = _apply_filters(_view_queryset(user, query.view), query.filters)
-    tickets = filtered.tickets
-    limit = settings.INBOX_COUNT_LIMIT
-    count = tickets.order_by()[: limit + 1].count() if filtered.countable else 0
-    if query.cursor:
-        tickets = seek_after(tickets, column, ascending, query.cursor)
+def sorted_page(
+    tickets: QuerySet[Ticket], sort: str, cursor: str, page_size: int
+) -> tuple[list[Ticket], str]:
+    """One keyset page of ``tickets`` in a SORTS order, after ``cursor`` when given:
+    (rows, next cursor or "")."""
+    if sort not in SORTS:
+        raise BadInboxQuery(f"unknown sort {sort!r}")
+    _, column, ascending = SORTS[sort]
+    if cursor:
+        tickets = seek_after(tickets, column, ascending, cursor)
     # The sort columns are never NULL: plain ASC/DESC, which both databases read
     # straight from the index (a NULLS LAST that differs from the index's order would sort).
     order = [column, "id"] if ascending else [f"-{column}", "-id"]
     rows = list(
         tickets.select_related("requester", "organization", "assignee", "team")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name")))
-        .order_by(*order)[: query.page_size + 1]
+        .order_by(*order)[: page_size + 1]
     )
-    next_cursor = ""
-    if len(rows) > query.page_size:
-        rows = rows[: query.page_size]
-        last = rows[-1]
-        next_cursor = encode_cursor(getattr(last, column), last.pk)
+    if len(rows) <= page_size:
+        return rows, ""
+    rows = rows[:page_size]
+    return rows, encode_cursor(getattr(rows[-1], column), rows[-1].pk)
+
+
+def inbox_page(user: User, query: InboxQuery) -> InboxPage:
+    if query.sort not in SORTS:  # before counting anything
+        raise BadInboxQuery(f"unknown sort {query.sort!r}")
+    filtered = apply_filters(_view_queryset(user, query.view), query.filters)
+    limit = settings.INBOX_COUNT_LIMIT
+    count = filtered.tickets.order_by()[: limit + 1].count() if filtered.countable else 0
+    rows, next_cursor = sorted_page(filtered.tickets, query.sort, query.cursor, query.page_size)
     if not filtered.countable:
         # "50+": what this page shows, and whether more follow.
         return InboxPage(rows, next_cursor, len(rows), bool(next_cursor), filtered.organization)

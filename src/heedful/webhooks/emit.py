@@ -20,8 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 
-from django.db import transaction
-
+from heedful.lib.on_commit import on_commit_once, waiting_on_commit
 from heedful.tickets.models import EventKind as TicketEventKind
 from heedful.tickets.models import Status, TicketEvent
 from heedful.webhooks.actions import (
@@ -46,8 +45,8 @@ def webhook_kind(event: TicketEvent) -> WebhookEventKind:
 
 class _AfterCommit:
     """Renders and enqueues the deliveries of one event once the transaction committed.
-    Registered even when nobody subscribes: it marks the event as emitted and carries
-    the transaction's subscriptions for the next event."""
+    Registered even when nobody subscribes: while it waits for the commit it marks the
+    event as emitted and carries the transaction's subscriptions for the next event."""
 
     def __init__(
         self,
@@ -63,26 +62,13 @@ class _AfterCommit:
         self.subscriptions = subscriptions
         self.generation = subscriptions_generation()
         self.delivery_ids = delivery_ids
-        self.done = False
 
     def __call__(self) -> None:
-        # Marked first: tests run callbacks without clearing Django's list of them.
-        self.done = True
         if not self.delivery_ids:
             return
         do_render_deliveries(self.delivery_ids)
         for delivery_id in self.delivery_ids:
             enqueue_attempt(delivery_id, 1)
-
-
-def _pending_callbacks() -> list[_AfterCommit]:
-    # Django drops the callbacks of rolled-back savepoints from this list, so what is
-    # found here will run; looking here is how one transaction emits an event once.
-    return [
-        func
-        for _, func, _ in transaction.get_connection().run_on_commit
-        if isinstance(func, _AfterCommit) and not func.done
-    ]
 
 
 # Inside subscriptions_read_once(): (generation, subscriptions) of the first read.
@@ -119,7 +105,7 @@ def emit_ticket_event(event: TicketEvent) -> None:
     message_id = event.message_id if kind == WebhookEventKind.MESSAGE_ADDED else None
     key = (kind, event.ticket_id, message_id)
     created = (WebhookEventKind.TICKET_CREATED, event.ticket_id, None)
-    pending = _pending_callbacks()
+    pending = waiting_on_commit(_AfterCommit)
     for func in pending:
         # The ticket's first message, written with it, is part of ticket.created.
         first_message = func.key == created and func.occurred_at == event.created_at
@@ -137,7 +123,8 @@ def emit_ticket_event(event: TicketEvent) -> None:
     )
     # robust: a failure here is logged and never turns a saved ticket change into an
     # error; the sweep then sends the deliveries.
-    transaction.on_commit(
+    on_commit_once(
+        ("webhooks.emit", *key),
         _AfterCommit(
             kind, event.ticket_id, message_id, event.created_at, subscriptions, delivery_ids
         ),

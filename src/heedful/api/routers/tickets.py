@@ -29,7 +29,14 @@ from heedful.api.fields import (
 )
 from heedful.api.idempotency import idempotency_header, run_idempotent
 from heedful.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from heedful.api.schemas import TicketOut, TicketPage, prefetched_tags, ticket_out
+from heedful.api.schemas import (
+    CustomerTicketOut,
+    TicketOut,
+    TicketPage,
+    prefetched_tags,
+    ticket_out,
+    ticket_out_for,
+)
 from heedful.api.ticket_query import TicketFilter, ticket_page
 from heedful.api.uploads import MAX_ATTACHMENTS_PER_MESSAGE, taken_uploads
 from heedful.customers.models import Contact
@@ -55,7 +62,8 @@ class TicketListQuery(Schema):
     organization: uuid.UUID | None = None
     requester: uuid.UUID | None = Field(None, description="A contact's id.")
     sort: Literal["newest", "oldest", "updated", "waiting", "due"] = Field(
-        "newest", description="due: the nearest SLA due time first; no running clock last."
+        "newest",
+        description="due (staff only): the nearest SLA due time first; no running clock last.",
     )
     cursor: Cursor | None = Field(None, description="next_cursor of the previous page.")
     limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
@@ -110,11 +118,11 @@ def list_tickets(request: HttpRequest, query: Query[TicketListQuery]) -> TicketP
     rows, next_cursor = ticket_page(
         user, filters, sort=query.sort, cursor=query.cursor, limit=query.limit
     )
-    items = [ticket_out(t, tags=prefetched_tags(t)) for t in rows]
+    items = [ticket_out_for(user, t, tags=prefetched_tags(t)) for t in rows]
     return TicketPage(items=items, next_cursor=next_cursor)
 
 
-@router.post("", response={201: TicketOut, **ERRORS}, auth=WRITE_AUTH)
+@router.post("", response={201: TicketOut | CustomerTicketOut, **ERRORS}, auth=WRITE_AUTH)
 def create_ticket(
     request: HttpRequest,
     payload: TicketCreateIn,
@@ -122,10 +130,12 @@ def create_ticket(
 ) -> Status[Any] | HttpResponse:
     user = caller_of(request).user
 
-    def create() -> TicketOut:
+    def create() -> TicketOut | CustomerTicketOut:
         with taken_uploads(user, payload.attachments) as files:
             ticket = _create_ticket(user, payload, files)
-        return ticket_out(Ticket.objects.select_related(*_RELATED).get(pk=ticket.pk))
+        # The action's own instance is current (the first message's counters included)
+        # and holds its related objects: no second read of the row.
+        return ticket_out_for(user, ticket)
 
     return run_idempotent(request, idempotency_key, 201, create)
 
@@ -167,7 +177,8 @@ def _create_ticket(user: User, payload: TicketCreateIn, files: list[UploadedFile
 
 
 def _requester(user: User, payload: TicketCreateIn) -> Contact:
-    contacts = visible_contacts(user)
+    # The new ticket copies the requester's organization: fetch it in the same query.
+    contacts = visible_contacts(user).select_related("organization")
     if payload.requester_id is not None:
         found = contacts.filter(public_id=payload.requester_id).first()
         if found is None:
@@ -199,9 +210,11 @@ def _team(public_id: uuid.UUID | None) -> Team | None:
     return team
 
 
-@router.get("/{ref}", response={200: TicketOut, **ERRORS})
-def get_ticket(request: HttpRequest, ref: str) -> TicketOut:
-    return ticket_out(get_api_ticket(caller_of(request).user, ref))
+@router.get("/{ref}", response={200: TicketOut | CustomerTicketOut, **ERRORS})
+def get_ticket(request: HttpRequest, ref: str) -> TicketOut | CustomerTicketOut:
+    """Staff get the SLA due times; a customer's token does not."""
+    user = caller_of(request).user
+    return ticket_out_for(user, get_api_ticket(user, ref))
 
 
 @router.patch("/{ref}", response={200: TicketOut, **ERRORS}, auth=WRITE_AUTH)
