@@ -1,4 +1,9 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 
 from heedful.sla.models import (
     Calendar,
@@ -10,6 +15,28 @@ from heedful.sla.models import (
     Target,
     TicketClock,
 )
+from heedful.sla.tasks import recompute_unsolved_clocks
+
+
+def recompute_after_commit() -> None:
+    transaction.on_commit(lambda: recompute_unsolved_clocks.enqueue())
+
+
+class RecomputesClocks(admin.ModelAdmin):
+    """Saving or deleting one of these (targets, hours, holidays included) moves the due
+    times of unsolved tickets: a background job recomputes them."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        recompute_after_commit()
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        super().delete_model(request, obj)
+        recompute_after_commit()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        super().delete_queryset(request, queryset)
+        recompute_after_commit()
 
 
 class OpeningHoursInline(admin.TabularInline):
@@ -23,7 +50,7 @@ class ClosedDateInline(admin.TabularInline):
 
 
 @admin.register(Calendar)
-class CalendarAdmin(admin.ModelAdmin):
+class CalendarAdmin(RecomputesClocks):
     list_display = ("name", "timezone", "always_open", "holiday_country", "holiday_subdivision")
     search_fields = ("name",)
     inlines = [OpeningHoursInline, ClosedDateInline]
@@ -35,7 +62,7 @@ class TargetInline(admin.TabularInline):
 
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(RecomputesClocks):
     list_display = ("name", "position", "is_active", "pause_when_pending", "pause_when_on_hold")
     list_editable = ("position", "is_active")
     filter_horizontal = ("teams", "calendars")

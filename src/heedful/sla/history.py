@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -38,16 +38,43 @@ def _apply(facts: Facts, event: Mapping[str, Any]) -> Facts:
     return facts
 
 
+# What the clocks read of each event.
+_EVENT_FIELDS = (
+    "kind", "field", "before", "after", "actor_user_id", "actor_contact_id", "created_at",
+)  # fmt: skip
+
+
 def ticket_moments(ticket: Ticket) -> list[Moment]:
     """One moment per logged change, oldest first, with the facts after it."""
-    organization = ticket.organization
     events = (
         TicketEvent.objects.filter(ticket=ticket)
         .order_by("created_at", "id")
-        .values(
-            "kind", "field", "before", "after", "actor_user_id", "actor_contact_id", "created_at"
-        )
+        .values(*_EVENT_FIELDS)
     )
+    return moments_from_events(ticket, events)
+
+
+def moments_by_ticket(tickets: Iterable[Ticket]) -> dict[int, list[Moment]]:
+    """:func:`ticket_moments` of many tickets in one query (organizations selected
+    by the caller), by ticket id."""
+    by_id = {ticket.pk: ticket for ticket in tickets}
+    events = (
+        TicketEvent.objects.filter(ticket_id__in=list(by_id))
+        .order_by("ticket_id", "created_at", "id")
+        .values("ticket_id", *_EVENT_FIELDS)
+    )
+    grouped: dict[int, list[dict[str, Any]]] = {ticket_id: [] for ticket_id in by_id}
+    for event in events:
+        grouped[event["ticket_id"]].append(event)
+    return {
+        ticket_id: moments_from_events(by_id[ticket_id], found)
+        for ticket_id, found in grouped.items()
+    }
+
+
+def moments_from_events(ticket: Ticket, events: Iterable[Mapping[str, Any]]) -> list[Moment]:
+    """The moments of ``ticket`` from its events, oldest first."""
+    organization = ticket.organization
     moments: list[Moment] = []
     facts: Facts | None = None
     for event in events:
