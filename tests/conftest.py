@@ -18,6 +18,7 @@ from django.test import Client
 from heedful.accounts.actions import do_create_team, do_create_user
 from heedful.accounts.models import Role, Team, TeamKind, User
 from heedful.customers.models import Contact, Organization
+from heedful.taskqueue.worker import Worker
 from heedful.tickets.actions import do_create_ticket
 from heedful.tickets.models import Ticket
 
@@ -116,6 +117,21 @@ def acme_ticket(make_ticket: Callable[..., Ticket]) -> Ticket:
 def login(client: Client, user: User) -> Client:
     client.force_login(user)
     return client
+
+
+def make_worker(worker_id: str = "test-worker", **options: Any) -> Worker:
+    """Heedful's task worker (what `heedful worker` runs), by default in batch mode: it
+    runs the jobs due now, in this process and its test database, and stops."""
+    defaults: dict[str, Any] = {
+        "queue_names": ["*"], "interval": 0, "batch": True, "backend_name": "default",
+        "startup_delay": False, "max_tasks": None, "excluded_queue_names": [],
+    }  # fmt: skip
+    return Worker(worker_id=worker_id, **{**defaults, **options})
+
+
+def run_worker_once() -> None:
+    """Every job due now, run by Heedful's worker."""
+    make_worker().run()
 
 
 @pytest.fixture

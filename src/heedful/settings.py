@@ -157,6 +157,8 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A job still "running" after this many minutes (its worker was killed) is queued again.
+TASK_STALE_AFTER_MINUTES = env_int("HEEDFUL_TASK_STALE_AFTER", 30, minimum=1)
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

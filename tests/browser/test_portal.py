@@ -2,8 +2,9 @@
 in the inbox and answers; the customer sees the answer and the plain-language status.
 
 The sign-in email is sent by the real worker code: tasks go to django-tasks-db's
-database queue (as in production), and django_tasks_db's own Worker drains it in this
-process (a `heedful worker` subprocess cannot reach pytest's test database).
+database queue (as in production), and Heedful's worker (what `heedful worker` runs)
+drains it in this process (a `heedful worker` subprocess cannot reach pytest's test
+database).
 
 With HEEDFUL_UPDATE_SCREENSHOTS=1 the picture goes to docs/screenshots/portal.png.
 """
@@ -17,32 +18,18 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from heedful.accounts.models import User
 from heedful.customers.models import Contact
 from heedful.tickets.models import Channel, Status, Ticket
 from tests.browser.test_agent_workspace import sign_in
+from tests.conftest import run_worker_once
 from tests.portal.conftest import LINK
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def run_worker_once() -> None:
-    """Everything queued so far, run by django_tasks_db's worker loop (batch mode)."""
-    Worker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="browser-test",
-        excluded_queue_names=[],
-    ).run()
 
 
 def test_it_signs_a_customer_in_by_magic_link_and_the_agent_sees_the_request(

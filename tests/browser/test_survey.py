@@ -3,8 +3,9 @@ opens its rating link in Chromium, picks a rating, writes a comment, and the age
 the answer on the feedback page with the updated score.
 
 The email is produced by the real worker path: the solve enqueues the send job on
-django-tasks-db's database queue (as in production) and django_tasks_db's own worker
-drains it in this process. (The pictures in docs/ come from test_feedback_screenshots.)
+django-tasks-db's database queue (as in production) and Heedful's worker (what
+`heedful worker` runs) drains it in this process. (The pictures in docs/ come from
+test_feedback_screenshots.)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from heedful.feedback.models import Kudos, Response
 from heedful.tickets.actions import do_add_message
 from heedful.tickets.models import Status, Ticket
 from tests.browser.test_agent_workspace import sign_in
-from tests.browser.test_portal import run_worker_once
+from tests.conftest import run_worker_once
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

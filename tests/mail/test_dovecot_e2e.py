@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from django.test import Client
-from django_tasks_db.management.commands.db_worker import Worker
 from imapclient import IMAPClient
 
 from heedful.accounts.models import User
@@ -21,7 +20,7 @@ from heedful.mail import actions as mail_actions
 from heedful.mail.imap import ImapMailbox, parse_imap_url, poll_once
 from heedful.mail.models import MailMessage, OutboundEmail, OutboundState, State
 from heedful.tickets.models import Message, Ticket
-from tests.conftest import login
+from tests.conftest import login, run_worker_once
 from tests.mail.conftest import build_email
 from tests.mail.dovecot import PASSWORD, USER, Dovecot, dovecot_binary, running_dovecot
 from tests.mail.test_outbound import Sink, _free_port
@@ -84,14 +83,6 @@ def _folder_state(box: ImapMailbox) -> tuple[int, int, int]:
 def _append(box: ImapMailbox, raw: bytes) -> None:
     with _client(box) as client:
         client.append(box.folder, raw)
-
-
-def run_worker_once() -> None:
-    """The real worker (`heedful worker` runs the same loop) in batch mode."""
-    Worker(
-        queue_names=["*"], interval=0, batch=True, backend_name="default",
-        startup_delay=False, max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
-    ).run()  # fmt: skip
 
 
 def _answer(sent: EmailMessage, *, message_id: str, text: str) -> bytes:

@@ -8,23 +8,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from heedful.taskqueue import worker as worker_module
 from heedful.taskqueue.worker import Worker
+from tests.conftest import make_worker
 from tests.taskqueue import tasks
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
-
-def make_worker(worker_id: str = "w1", **options: Any) -> Worker:
-    defaults: dict[str, Any] = {
-        "queue_names": ["*"], "interval": 0, "batch": True, "backend_name": "default",
-        "startup_delay": False, "max_tasks": None, "excluded_queue_names": [],
-    }  # fmt: skip
-    return Worker(worker_id=worker_id, **{**defaults, **options})
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +34,7 @@ def test_it_runs_each_job_once_and_records_its_result() -> None:
     for number in range(45):
         tasks.remember.enqueue(number)
 
-    make_worker().run()
+    make_worker("w1").run()
 
     assert sorted(tasks.RUNS) == list(range(45))
     rows = list(DBTaskResult.objects.all())
@@ -58,7 +51,7 @@ def test_it_claims_up_to_a_batch_of_jobs_per_round_trip() -> None:
     with CaptureQueriesContext(connection) as captured:
         make_worker(claim_batch=20).run()
 
-    claims = [q for q in captured if "FROM" in q["sql"] and q["sql"].startswith("SELECT")]
+    claims = [q for q in captured if q["sql"].startswith("SELECT") and "'READY'" in q["sql"]]
     # 20 + 20 + 5 jobs, then the claim that finds the queue empty.
     assert len(claims) == 4
     assert len(tasks.RUNS) == 45
@@ -108,7 +101,7 @@ def test_it_gives_back_jobs_held_longer_than_the_hold_time(monkeypatch: Any) -> 
         make_worker().run()
 
     assert sorted(tasks.RUNS) == list(range(5))
-    claims = [q for q in captured if "FROM" in q["sql"] and q["sql"].startswith("SELECT")]
+    claims = [q for q in captured if q["sql"].startswith("SELECT") and "'READY'" in q["sql"]]
     assert len(claims) == 6  # one job per claim, the rest given back each time
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
 
@@ -124,6 +117,14 @@ def test_it_stops_after_max_tasks_and_leaves_the_rest_ready() -> None:
     assert DBTaskResult.objects.filter(status="READY", worker_ids=[]).count() == 2
 
 
+def run_and_close(worker: Worker) -> None:
+    """Runs ``worker`` in a thread, closing the thread's connections after it."""
+    try:
+        worker.run()
+    finally:
+        connections.close_all()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_run_each_job_exactly_once() -> None:
     if connection.vendor != "postgresql":
@@ -131,7 +132,7 @@ def test_two_workers_run_each_job_exactly_once() -> None:
     for number in range(200):
         tasks.remember.enqueue(number)
     workers = [make_worker(f"w{i}", claim_batch=5) for i in (1, 2)]
-    threads = [threading.Thread(target=w.run) for w in workers]
+    threads = [threading.Thread(target=run_and_close, args=(w,)) for w in workers]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from heedful.accounts.models import User
@@ -18,17 +17,10 @@ from heedful.tickets.models import Ticket
 from heedful.webhooks.actions import do_create_subscription
 from heedful.webhooks.models import Delivery, DeliveryAttempt, DeliveryState
 from heedful.webhooks.tasks import deliver_webhook
+from tests.conftest import run_worker_once
 from tests.webhooks.conftest import Receiver, documented_verifier
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
-
-def run_worker_once() -> None:
-    """The real worker in batch mode: it runs the due jobs and stops."""
-    Worker(
-        queue_names=["*"], interval=0, batch=True, backend_name="default",
-        startup_delay=False, max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
-    ).run()  # fmt: skip
 
 
 def run_worker_until(done: Callable[[], bool], timeout: float = 15.0) -> None:

@@ -15,7 +15,10 @@ What it changes (measured in docs/performance.md, "Task queue"):
   a crash of the database server (not of the worker) the last ~0.6 s of marks can be
   lost: a job whose claim is lost is ``READY`` again and runs again (jobs are idempotent,
   DESIGN.md §4.6); one whose claim survived but whose "finished" mark did not stays
-  ``RUNNING``, as after a worker killed mid-job with the library's worker.
+  ``RUNNING``, as after a worker killed mid-job.
+- **Stale jobs queued again**: at start-up and once a minute the worker makes jobs
+  ``RUNNING`` for longer than ``HEEDFUL_TASK_STALE_AFTER`` ``READY`` again
+  (``recovery.py``), which the library's worker never does.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from django_tasks_db.compat import TaskContext, TaskResultStatus, task_finished,
 from django_tasks_db.management.commands.db_worker import Worker as LibraryWorker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception, retry
+
+from heedful.taskqueue import recovery
 
 logger = logging.getLogger("django_tasks_db")
 
@@ -78,6 +83,7 @@ class Worker(LibraryWorker):
         self.held: list[DBTaskResult] = []
         self.claiming = False
         self.next_connection_check = 0.0
+        self.next_stale_check = 0.0
 
     def shutdown(self, signum: int, frame: Any) -> None:
         # While jobs are claimed, stop after the current one and give the rest back;
@@ -96,6 +102,7 @@ class Worker(LibraryWorker):
         try:
             while self.running:
                 self.check_connections()
+                self.requeue_stale_jobs()
                 claimed = self.claim()
                 if claimed:
                     self.run_claimed()
@@ -173,6 +180,14 @@ class Worker(LibraryWorker):
         db = held[0]._state.db or "default"
         with bookkeeping_transaction(db):
             save_claim_fields(held, db)
+
+    def requeue_stale_jobs(self) -> None:
+        """Jobs left running by a dead worker are queued again (at start-up, then once
+        every ``recovery.CHECK_EVERY_SECONDS``)."""
+        if time.monotonic() < self.next_stale_check:
+            return
+        self.next_stale_check = time.monotonic() + recovery.CHECK_EVERY_SECONDS
+        recovery.requeue_stale_jobs(self.backend_name)
 
     def check_connections(self) -> None:
         """Django's per-request connection check, once a second instead of per job;
