@@ -186,9 +186,12 @@ class Ticket(models.Model):
             *_sort_indexes("team", ["team", "phase"]),
             *_sort_indexes("org", ["organization", "phase"]),
             *_sort_indexes("priority", ["priority", "phase"]),
-            # Customer 360 lists, newest first.
-            models.Index(fields=["organization", "created_at"], name="ticket_organization_idx"),
-            models.Index(fields=["requester", "created_at"], name="ticket_requester_idx"),
+            # The API's lists, which need no status (heedful.api.ticket_query): every
+            # ticket, a requester's (a customer token's own) and an organization's. Also
+            # the customer 360 lists, newest first.
+            *_sort_indexes("all", []),
+            *_sort_indexes("requester", ["requester"]),
+            *_sort_indexes("organy", ["organization"]),
             models.Index(fields=["solved_at"], name="ticket_solved_at_idx"),
         ]
 
