@@ -525,14 +525,3 @@ class MonthlyCustomerScore(ScoreCount):
     def __str__(self) -> str:
         return f"{self.month} {self.dimension}={self.value} {self.metric} {self.rating}"
 
-
-class Lease(models.Model):
-    """Who holds a long computation (the topics), so a second one is skipped, not run
-    at the same time: taken by a conditional UPDATE, which both databases serialise."""
-
-    name = models.CharField(max_length=50, primary_key=True)
-    holder = models.UUIDField(null=True, blank=True)
-    expires_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"{self.name} until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -371,8 +371,9 @@ class ClockAlert(models.Model):
 
 
 class SchedulerLease(models.Model):
-    """Who leads the scheduler: one row per job name, taken by an atomic UPDATE when
-    it has expired or already belongs to the caller (heedful.sla.lease)."""
+    """Who leads the scheduler, or runs a long computation (the topics): one row per
+    name, taken by an atomic UPDATE when it has expired or already belongs to the
+    caller (heedful.sla.lease)."""
 
     name = models.CharField(max_length=50, unique=True)
     holder = models.CharField(max_length=200, blank=True)

@@ -21,14 +21,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Lease',
-            fields=[
-                ('name', models.CharField(max_length=50, primary_key=True, serialize=False)),
-                ('holder', models.UUIDField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField()),
-            ],
-        ),
-        migrations.CreateModel(
             name='DailyScore',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
