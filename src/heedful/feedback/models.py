@@ -524,4 +524,3 @@ class MonthlyCustomerScore(ScoreCount):
 
     def __str__(self) -> str:
         return f"{self.month} {self.dimension}={self.value} {self.metric} {self.rating}"
-
