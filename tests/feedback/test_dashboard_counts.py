@@ -1,6 +1,8 @@
-"""The answer counts behind the feedback page (heedful/feedback/rollups.py): the page
-computes from them exactly what it computed by scanning every answer, on varied data,
-time zones, periods and filters; and every write that moves a rating moves them."""
+"""The answer counts behind the feedback page (heedful/feedback/rollups.py) and the
+dimensions copied onto the answers: the page computes from them exactly what it computes
+by scanning every answer (joining organizations, tickets and credits), around every
+period edge, in three time zones, with single and combined filters; and every write that
+moves a rating moves them."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import json
 import random
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +25,7 @@ from heedful.customers.models import Contact, Organization
 from heedful.feedback import rollups
 from heedful.feedback.actions import credit_agents, do_answer
 from heedful.feedback.models import (
+    AgentCredit,
     DailyScore,
     MonthlyCustomerScore,
     RequestState,
@@ -38,8 +41,11 @@ from heedful.tickets.models import Channel, Ticket
 
 QUERIES = (
     "", "plan=enterprise", "segment=smb", "team=Support", "channel=email", "agent=alice",
-    "plan=starter&agent=bob", "team=Billing&channel=web",
+    "plan=starter&agent=bob", "team=Billing&channel=web", "plan=starter&team=Billing",
+    "segment=large&channel=email&agent=alice",
+    "plan=starter&segment=smb&team=Support&channel=email&agent=alice",
 )  # fmt: skip
+COMBINED = tuple(query for query in QUERIES if "&" in query)
 
 
 def as_plain(tallies: Tallies) -> tuple[dict[Any, Any], ...]:
@@ -59,6 +65,21 @@ def rows_of(model: type[DailyScore] | type[MonthlyCustomerScore]) -> set[tuple[A
     return set(model.objects.exclude(answers=0).values_list(*key, "answers"))
 
 
+def copied_dimensions() -> set[tuple[Any, ...]]:
+    return set(
+        Response.objects.values_list(
+            "pk", "organization_plan", "organization_segment", "ticket_team", "ticket_channel"
+        )
+    )
+
+
+def joined_dimensions() -> set[tuple[Any, ...]]:
+    rows = Response.objects.values_list(
+        "pk", "organization__plan", "organization__segment", "ticket__team", "ticket__channel"
+    )
+    return {(pk, p or "", s or "", t, c or "") for pk, p, s, t, c in rows}
+
+
 class Desk:
     """Tickets of several teams and channels, customers with and without organization."""
 
@@ -72,19 +93,22 @@ class Desk:
             Contact.objects.create(name="Lone", email="lone@home.test"),
         ]
         self.tickets: list[Ticket] = []
+        self.repliers: dict[int, tuple[User, ...]] = {}
         for n in range(9):
             person = self.contacts[n % 3]
             ticket = make_ticket(
                 requester=person, actor=person, team=(support, billing, None)[n % 3],
                 channel=(Channel.EMAIL, Channel.WEB, Channel.PORTAL)[n % 4 % 3],
             )  # fmt: skip
-            for agent in ((alice,), (bob,), (alice, bob), ())[n % 4]:
+            self.repliers[ticket.pk] = ((alice,), (bob,), (alice, bob), ())[n % 4]
+            for agent in self.repliers[ticket.pk]:
                 do_add_message(ticket, author=agent, body_text="Done.")
             self.tickets.append(ticket)
         self.billing = billing
 
 
 def answer(desk: Desk, rng: random.Random, now: datetime) -> SurveyRequest:
+    """One answer through the actions (the counts and copied dimensions kept live)."""
     ticket = rng.choice([*desk.tickets, None])
     contact = ticket.requester if ticket else rng.choice(desk.contacts)
     survey = csat_survey() if ticket else nps_survey()
@@ -107,37 +131,116 @@ def answer(desk: Desk, rng: random.Random, now: datetime) -> SurveyRequest:
     return request
 
 
+def write_answers(desk: Desk, rng: random.Random, times: list[datetime]) -> None:
+    """One answer at each of ``times``, written in bulk (cheap on every database), with
+    the credits of the ticket's repliers; counted by :func:`rollups.rebuild`."""
+    csat, nps = csat_survey().questions, nps_survey().questions
+    questions = {"csat": csat.get(key=RATING), "ces": csat.get(key=EFFORT)}
+    questions["nps"] = nps.get(key=RATING)
+    pairs = []
+    for at in times:
+        ticket = rng.choice([*desk.tickets, None])
+        contact = ticket.requester if ticket else rng.choice(desk.contacts)
+        metric = rng.choice(["csat", "ces"]) if ticket else "nps"
+        request = SurveyRequest(
+            survey=questions[metric].survey, contact=contact, ticket=ticket,
+            organization=contact.organization, state=RequestState.ANSWERED, due_at=at,
+        )  # fmt: skip
+        rating = rng.randint(*{"csat": (1, 5), "ces": (1, 7), "nps": (0, 10)}[metric])
+        pairs.append((request, Response(
+            request=request, question=questions[metric], metric=metric, contact=contact,
+            organization=contact.organization, ticket=ticket, rating=rating, created_at=at,
+        )))  # fmt: skip
+    SurveyRequest.objects.bulk_create([request for request, _ in pairs])
+    credits = [
+        AgentCredit(request=request, agent=agent, replies=1, weight=1)
+        for request, _ in pairs
+        if request.ticket
+        for agent in desk.repliers[request.ticket.pk]
+    ]
+    AgentCredit.objects.bulk_create(credits)
+    for request, response in pairs:
+        response.request = request
+    Response.objects.bulk_create([response for _, response in pairs])
+
+
+def local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def edges(at: datetime, days: int) -> list[datetime]:
+    """Where the page switches from answers to counts: the period starts, the local
+    midnights around them and the first of the month, each computed here on its own."""
+    since = at - timedelta(days=days)
+    previous = since - timedelta(days=days)
+    day, previous_day = timezone.localtime(since).date(), timezone.localtime(previous).date()
+    month = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    points = [
+        since, previous, local_midnight(day), local_midnight(day + timedelta(days=1)),
+        local_midnight(previous_day + timedelta(days=1)), local_midnight(month),
+    ]  # fmt: skip
+    offsets = (timedelta(hours=-6), timedelta(seconds=-1), timedelta(0), timedelta(hours=6))
+    return [point + offset for point in points for offset in offsets]
+
+
 @pytest.fixture
 def desk(alice: User, bob: User, support: Team, make_ticket: Callable[..., Ticket]) -> Desk:
     return Desk(alice, bob, support, make_ticket)
 
 
+def assert_same_as_scan(at: datetime, days: int, queries: tuple[str, ...]) -> None:
+    choices = Choices.load()
+    since = at - timedelta(days=days)
+    kwargs = {"previous_since": since - timedelta(days=days), "since": since, "now": at}
+    for query in queries:
+        segment = parse_segment(QueryDict(query), choices)
+        expected = as_plain(scan_tallies(**kwargs, segment=segment))
+        assert as_plain(load_tallies(**kwargs, segment=segment)) == expected, (at, days, query)
+        if query in ("", "plan=starter&agent=bob"):
+            assert len(expected[0]) >= 4  # the data is not trivially empty
+
+
 @pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata"])
 def test_it_computes_what_the_scan_of_every_answer_computes(
-    settings: Any, desk: Desk, alice: User, zone: str
+    settings: Any, desk: Desk, zone: str
 ) -> None:
     settings.TIME_ZONE = zone
     rng, now = random.Random(zone), timezone.now()
-    requests = [answer(desk, rng, now) for _ in range(160)]
-    for request in rng.sample(requests, 25):  # changed answers
+    # Two "now"s: 30 days after 02:00 on the first of last month (the current period
+    # starts two hours into a month), and today's local midnight; in UTC, as the page
+    # gets them (timezone.now()).
+    first = (timezone.localdate(now).replace(day=1) - timedelta(days=1)).replace(day=1)
+    ats = [
+        (local_midnight(first) + timedelta(days=30, hours=2)).astimezone(UTC),
+        local_midnight(timezone.localdate(now)).astimezone(UTC),
+    ]
+    periods = [(at, days) for at in ats for days in (30, 365)]
+    times = [t for at, days in periods for t in edges(at, days)]
+    times += [now - timedelta(days=rng.uniform(0, 800)) for _ in range(60)]
+    write_answers(desk, rng, times)
+    assert rollups.rebuild() == len(times)
+    assert copied_dimensions() == joined_dimensions()
+    for at, days in periods:
+        assert_same_as_scan(at, days, QUERIES)
+
+
+def test_the_actions_keep_the_counts_and_the_copied_dimensions(
+    settings: Any, desk: Desk, alice: User
+) -> None:
+    settings.TIME_ZONE = "Asia/Kolkata"
+    rng, now = random.Random(1), timezone.now()
+    requests = [answer(desk, rng, now) for _ in range(16)]
+    for request in rng.sample(requests, 4):  # changed answers
         do_answer(request, {RATING: 1 if request.ticket_id else 10})
     do_change_team(desk.tickets[0], desk.billing, actor=alice)
+    small = desk.contacts[0].organization
+    assert small is not None
+    do_update_organization(small, actor=alice, plan="enterprise", segment="large")
+    assert copied_dimensions() == joined_dimensions()
+    assert_same_as_scan(now, 365, COMBINED)
     counted = rows_of(DailyScore), rows_of(MonthlyCustomerScore)
     assert rollups.rebuild() == Response.objects.filter(rating__isnull=False).count()
     assert (rows_of(DailyScore), rows_of(MonthlyCustomerScore)) == counted
-
-    choices = Choices.load()
-    midnight = timezone.make_aware(datetime.combine(timezone.localdate(now), datetime.min.time()))
-    for at in (now, midnight, now - timedelta(hours=rng.uniform(0, 48))):
-        for days in (30, 90, 365):
-            since = at - timedelta(days=days)
-            for query in QUERIES:
-                segment = parse_segment(QueryDict(query), choices)
-                kwargs = {"previous_since": since - timedelta(days=days), "since": since}
-                expected = scan_tallies(**kwargs, now=at, segment=segment)
-                got = load_tallies(**kwargs, now=at, segment=segment)
-                assert as_plain(got) == as_plain(expected), (zone, at, days, query)
-    assert len(as_plain(expected)[0]) >= 4  # the data is not trivially empty
 
 
 def counted(model: type[DailyScore] | type[MonthlyCustomerScore]) -> set[tuple[Any, ...]]:
@@ -181,9 +284,11 @@ def test_it_moves_the_counts_when_the_ticket_changes_team(
     do_answer(request, {RATING: 4})
     teams = DailyScore.objects.filter(dimension="team", answers__gt=0)
     assert list(teams.values_list("value", flat=True)) == [str(desk.billing.pk)]
+    assert Response.objects.get().ticket_team_id == desk.billing.pk
     do_change_team(ticket, support, actor=alice)
     assert list(teams.values_list("value", flat=True)) == [str(support.pk)]
     assert DailyScore.objects.get(dimension="", value="").answers == 1
+    assert Response.objects.get().ticket_team_id == support.pk
 
 
 def test_it_moves_the_counts_when_an_organization_changes_plan(desk: Desk, alice: User) -> None:
@@ -200,6 +305,8 @@ def test_it_moves_the_counts_when_an_organization_changes_plan(desk: Desk, alice
     expected = {("", "", 9, 1), ("plan", "enterprise", 9, 1), ("segment", "large", 9, 1)}
     assert counted(DailyScore) == expected
     assert counted(MonthlyCustomerScore) == expected
+    copied = Response.objects.values_list("organization_plan", "organization_segment")
+    assert list(copied) == [("enterprise", "large")]
 
 
 def test_the_command_counts_again_what_was_written_around_the_actions(

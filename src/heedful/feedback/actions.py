@@ -277,10 +277,12 @@ def _save_response(
     }
     # A new or changed rating moves the page's counts in this transaction.
     with rollups.restate(Response.objects.filter(request=request, question_id=question_id)):
-        response, _ = Response.objects.update_or_create(
+        response, created = Response.objects.update_or_create(
             request=request, question_id=question_id, defaults=fields,
             create_defaults=create_fields,
         )  # fmt: skip
+        if created:
+            rollups.stamp_dimensions(Response.objects.filter(pk=response.pk))
     return response
 
 

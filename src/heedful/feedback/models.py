@@ -159,6 +159,16 @@ class Response(models.Model):
         "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     rating = models.SmallIntegerField(null=True, blank=True)
+    # Copied from the organization and the ticket (heedful.feedback.rollups.stamp_dimensions,
+    # kept when they change), so the feedback page filters and groups answers on any
+    # combination of them along one index, without joins.
+    organization_plan = models.CharField(max_length=50, blank=True, default="")
+    organization_segment = models.CharField(max_length=50, blank=True, default="")
+    ticket_team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,
+    )  # fmt: skip
+    ticket_channel = models.CharField(max_length=20, blank=True, default="")
     choice = models.CharField(max_length=200, blank=True)
     text = models.TextField(blank=True)
     sentiment = models.FloatField(null=True, blank=True, help_text="Compound score, -1 to 1.")
@@ -174,6 +184,22 @@ class Response(models.Model):
         indexes = [
             models.Index(fields=["metric", "created_at"], name="feedback_response_metric_idx"),
             models.Index(fields=["organization", "created_at"], name="feedback_response_org_idx"),
+            # Covers the feedback page's combined filters (heedful.feedback.tallies).
+            models.Index(
+                fields=[
+                    "metric",
+                    "created_at",
+                    "rating",
+                    "organization_plan",
+                    "organization_segment",
+                    "ticket_team",
+                    "ticket_channel",
+                    "organization",
+                    "contact",
+                    "request",
+                ],
+                name="feedback_response_dims_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,9 +11,13 @@ Kept in the transaction of every write that moves a rating:
 - :func:`restate_organization` when an organization's plan or segment changes (to be
   called by heedful.customers.actions.do_update_organization);
 
-and rebuilt from the answers by ``heedful feedback rollups`` (:func:`rebuild`): after
-writing answers in bulk, changing TIME_ZONE, or deleting contacts, organizations or
-tickets that have answers.
+The same writes copy the organization's plan and segment and the ticket's team and
+channel onto the answers (:func:`stamp_dimensions`): combined filters group the answers
+themselves (heedful/feedback/tallies.py).
+
+Both are rebuilt from the answers by ``heedful feedback rollups`` (:func:`rebuild`):
+after writing answers in bulk, changing TIME_ZONE, or deleting contacts, organizations
+or tickets that have answers.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from itertools import islice
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from heedful.feedback.models import (
@@ -96,6 +101,28 @@ class Counts:
         days.subtract(other.days)
         months.subtract(other.months)
         return Counts(days, months)
+
+
+def stamp_dimensions(
+    responses: QuerySet[Any], organization: type[Model] | None = None,
+    ticket: type[Model] | None = None,
+) -> int:  # fmt: skip
+    """Copy the current plan, segment, team and channel onto ``responses`` (one UPDATE;
+    a migration passes its historical models)."""
+    from heedful.customers.models import Organization
+    from heedful.tickets.models import Ticket
+
+    orgs = (organization or Organization)._default_manager.filter(pk=OuterRef("organization_id"))
+    tickets = (ticket or Ticket)._default_manager.filter(pk=OuterRef("ticket_id"))
+
+    def copied(rows: QuerySet[Any], name: str) -> Coalesce:
+        return Coalesce(Subquery(rows.values(name)[:1]), Value(""))
+
+    return responses.update(
+        organization_plan=copied(orgs, "plan"), organization_segment=copied(orgs, "segment"),
+        ticket_team_id=Subquery(tickets.values("team_id")[:1]),
+        ticket_channel=copied(tickets, "channel"),
+    )  # fmt: skip
 
 
 def local_day(at: datetime) -> date:
@@ -172,6 +199,7 @@ def restate_ticket_team(ticket_id: int, team_before: int | None) -> None:
     """The ticket's answers were counted under its old team; count them under its new one."""
     answers = Response.objects.filter(ticket_id=ticket_id)
     apply(counts_of(answers).minus(counts_of(answers, team_id=team_before or 0)))
+    stamp_dimensions(answers)
 
 
 def restate_organization(organization_id: int, plan_before: str, segment_before: str) -> None:
@@ -179,11 +207,14 @@ def restate_organization(organization_id: int, plan_before: str, segment_before:
     answers = Response.objects.filter(organization_id=organization_id)
     before = counts_of(answers, plan=plan_before, segment=segment_before)
     apply(counts_of(answers).minus(before))
+    stamp_dimensions(answers)
 
 
 @transaction.atomic
 def rebuild() -> int:
-    """Count every rating again from the answers; returns how many were counted."""
+    """Copy the dimensions onto every answer again and count every rating again;
+    returns how many were counted."""
+    stamp_dimensions(Response.objects.all())
     return rebuild_with(Response, AgentCredit, DailyScore, MonthlyCustomerScore)
 
 

@@ -103,6 +103,25 @@ class Segment:
             condition &= Q(Exists(credited))
         return condition
 
+    def answer_q(self) -> Q:
+        """:meth:`q` on the dimensions copied onto the answers (Response rows only): no
+        join, so any combination of filters reads one index (heedful.feedback.tallies)."""
+        condition = Q()
+        if self.plan:
+            condition &= Q(organization_plan=self.plan)
+        if self.segment:
+            condition &= Q(organization_segment=self.segment)
+        if self.team:
+            condition &= Q(ticket_team_id=self.team_id)
+        if self.channel:
+            condition &= Q(ticket_channel=self.channel)
+        if self.agent:
+            credited = AgentCredit.objects.filter(
+                request_id=OuterRef("request_id"), agent_id=self.agent_id
+            )
+            condition &= Q(Exists(credited))
+        return condition
+
     def counts_key(self) -> tuple[str, str] | None:
         """(dimension, value) of the answer counts that hold this segment (DailyScore,
         MonthlyCustomerScore); None when filters are combined: no counts hold those."""

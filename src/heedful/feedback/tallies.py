@@ -4,9 +4,11 @@ and week (or month), and per customer and rating for the distinct view (:class:`
 :func:`load_tallies` sums the answer counts (heedful/feedback/rollups.py): whole local
 days (and months, for the customers) come from the counts; only the partial day at the
 start of the previous period, the day the current period starts and the partial month
-at its start are read from the answers. :func:`scan_tallies` groups every answer instead:
-the reference the counts must match (tests/feedback/test_dashboard_counts.py), and what
-combined filters (plan *and* team...) still use, since no counts hold them.
+at its start are read from the answers. Combined filters (plan *and* team...), which no
+counts hold, group the segment's own answers on the dimensions copied onto them
+(:func:`_combined_tallies`). :func:`scan_tallies` groups every answer, joining the
+organizations, tickets and credits: the reference both must match
+(tests/feedback/test_dashboard_counts.py).
 A customer is an organization, or the contact alone when it has none.
 """
 
@@ -114,24 +116,29 @@ def _starts(since: datetime, now: datetime) -> list[date]:
 # -- from the answers ------------------------------------------------------------------
 
 
-def _add_answers(
-    tallies: Tallies, answers: QuerySet[Response], since: datetime, starts: list[date],
-    segment: Segment,
-) -> None:  # fmt: skip
-    in_segment: Value | Case = Value(True, output_field=BooleanField())
-    if not segment.is_everyone:
-        in_segment = _flag(segment.q())
-    grouped = (
+def _grouped(
+    answers: QuerySet[Response], since: datetime, starts: list[date], in_segment: Q | None = None
+) -> QuerySet[Any]:
+    # COUNT(*), not COUNT(id): PostgreSQL can then answer from the index alone.
+    flag = _flag(in_segment) if in_segment else Value(True, output_field=BooleanField())
+    return (
         answers.annotate(
-            in_segment=in_segment,
+            in_segment=flag,
             current=_flag(Q(created_at__gte=since)),
             bucket=_latest_first("created_at", [_local_midnight(day) for day in starts]),
         )
         .values("metric", "rating", "in_segment", "current", "bucket")
         .order_by()
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     )
-    for row in grouped:
+
+
+def _add_answers(
+    tallies: Tallies, answers: QuerySet[Response], since: datetime, starts: list[date],
+    segment: Segment,
+) -> None:  # fmt: skip
+    in_segment = None if segment.is_everyone else segment.q()
+    for row in _grouped(answers, since, starts, in_segment):
         tallies.add(row, starts, in_segment=bool(row["in_segment"]))
 
 
@@ -145,7 +152,7 @@ def _add_answer_customers(tallies: Tallies, answers: QuerySet[Response]) -> None
         answers.annotate(lone_contact=lone_contact)
         .values("metric", "rating", "organization_id", "lone_contact")
         .order_by()
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     )
     for r in grouped:
         customer = customer_key(r["organization_id"], r["lone_contact"])
@@ -251,7 +258,7 @@ def load_tallies(
     answers of about two days and one month whatever the period."""
     key = segment.counts_key()
     if key is None:
-        return scan_tallies(previous_since=previous_since, since=since, now=now, segment=segment)
+        return _combined_tallies(previous_since, since, now, segment)
     tallies, starts, windows = Tallies(), _starts(since, now), Windows.of(previous_since, since)
     for start, end in windows.partial_days():
         _add_answers(tallies, rated_since(start).filter(created_at__lt=end), since, starts, segment)
@@ -266,5 +273,34 @@ def load_tallies(
     month = rated_since(since).filter(segment.q(), created_at__lt=windows.current_month_one)
     _add_answer_customers(tallies, month)
     _add_counted_customers(tallies, windows, key)
+    tallies.drop_empty()
+    return tallies
+
+
+# -- combined filters ------------------------------------------------------------------
+
+
+def _combined_tallies(
+    previous_since: datetime, since: datetime, now: datetime, segment: Segment
+) -> Tallies:
+    """Filters combined (plan *and* team...): no counts hold them, so the database groups
+    the segment's answers on the dimensions copied onto them, along one covering index
+    (feedback_response_dims_idx, no join); everyone else is every answer (the counts, as
+    for no filter) minus the segment's. Four GROUP BY queries."""
+    tallies, starts, windows = Tallies(), _starts(since, now), Windows.of(previous_since, since)
+    chosen = segment.answer_q()
+    for row in _grouped(rated_since(previous_since).filter(chosen), since, starts):
+        tallies.add(row, starts, in_segment=True)
+    everyone = Tallies()
+    for start, end in windows.partial_days():
+        for row in _grouped(rated_since(start).filter(created_at__lt=end), since, []):
+            everyone.add(row, [], in_segment=False)
+    for row in _counted(windows, [], ("", "")):
+        everyone.add(row, [], in_segment=False)
+    for (metric, current, _), counts in everyone.totals.items():
+        rest = Counter(counts)
+        rest.subtract(tallies.totals.get((metric, current, True), Counter()))
+        tallies.totals[(metric, current, False)] = rest
+    _add_answer_customers(tallies, rated_since(since).filter(chosen))
     tallies.drop_empty()
     return tallies
