@@ -25,6 +25,12 @@ def fail(message: str) -> None:
 
 
 @task()
+def return_a_set() -> set[int]:
+    """Returns what a job result (JSON) cannot hold."""
+    return {1}
+
+
+@task()
 def commit_mode() -> str:
     """What this job's own transactions run with (PostgreSQL's synchronous_commit)."""
     with connection.cursor() as cursor:

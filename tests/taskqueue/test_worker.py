@@ -51,7 +51,7 @@ def test_it_claims_up_to_a_batch_of_jobs_per_round_trip() -> None:
     with CaptureQueriesContext(connection) as captured:
         make_worker(claim_batch=20).run()
 
-    claims = [q for q in captured if q["sql"].startswith("SELECT") and "'READY'" in q["sql"]]
+    claims = [q for q in captured if q["sql"].startswith("UPDATE") and "RETURNING" in q["sql"]]
     # 20 + 20 + 5 jobs, then the claim that finds the queue empty.
     assert len(claims) == 4
     assert len(tasks.RUNS) == 45
@@ -101,7 +101,7 @@ def test_it_gives_back_jobs_held_longer_than_the_hold_time(monkeypatch: Any) -> 
         make_worker().run()
 
     assert sorted(tasks.RUNS) == list(range(5))
-    claims = [q for q in captured if q["sql"].startswith("SELECT") and "'READY'" in q["sql"]]
+    claims = [q for q in captured if q["sql"].startswith("UPDATE") and "RETURNING" in q["sql"]]
     assert len(claims) == 6  # one job per claim, the rest given back each time
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
 
@@ -155,4 +155,5 @@ def test_only_the_bookkeeping_commits_asynchronously_on_postgresql() -> None:
 
     assert DBTaskResult.objects.get(pk=job.id).return_value == "on"
     sets = [q["sql"] for q in captured if q["sql"].startswith("SET LOCAL")]
-    assert sets == ["SET LOCAL synchronous_commit TO OFF"] * 3  # claim, result, empty claim
+    # The claim, then the empty claim that also writes the result.
+    assert sets == ["SET LOCAL synchronous_commit TO OFF"] * 2

@@ -2,15 +2,22 @@
 
 What it changes (measured in docs/performance.md, "Task queue"):
 
-- **Several jobs per claim**: one transaction claims up to ``claim_batch`` ready jobs in
-  queue order instead of one. Claimed jobs that have not started after ``HOLD_SECONDS``
-  (slow jobs ahead of them) and those still held when the worker stops are given back
-  (``READY`` again), so another worker can take them.
+- **Several jobs per claim**: one statement claims up to ``claim_batch`` ready jobs in
+  queue order instead of one (``bookkeeping.py``). Claimed jobs that have not started
+  after ``HOLD_SECONDS`` (slow jobs ahead of them) and those still held when the worker
+  stops are given back (``READY`` again), so another worker can take them.
+- **Results written per batch**: each job runs on its own, outside any bookkeeping
+  transaction (its own work commits first), and its result is kept in memory; the
+  batch's results are written with one statement in the transaction of the next claim
+  (or of the give-back when the worker stops or holds jobs too long). A worker killed
+  before that leaves those jobs ``RUNNING``: they are run again after
+  ``HEEDFUL_TASK_STALE_AFTER`` (at least once, as for a job killed mid-run). A long job
+  delays the results of the jobs before it in its batch by its run time.
 - **No reconnect per job**: the library calls ``close_old_connections()`` around every
   job, which with SQLite's ``CONN_MAX_AGE = 0`` opened a new connection (and ran its
   pragmas) for each job. Connections are checked once a second and after an error.
 - **Asynchronous commits for the bookkeeping only (PostgreSQL)**: the claim, the
-  "finished" mark and the give-back run with ``SET LOCAL synchronous_commit TO OFF``, so
+  results and the give-back run with ``SET LOCAL synchronous_commit TO OFF``, so
   they do not wait for the WAL flush. The job's own work keeps synchronous commits. After
   a crash of the database server (not of the worker) the last ~0.6 s of marks can be
   lost: a job whose claim is lost is ``READY`` again and runs again (jobs are idempotent,
@@ -23,55 +30,35 @@ What it changes (measured in docs/performance.md, "Task queue"):
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import SuspiciousOperation
-from django.db import close_old_connections, connections, transaction
+from django.db import close_old_connections, connections
 from django.db.utils import OperationalError
-from django.utils import timezone
 from django_tasks_db.compat import TaskContext, TaskResultStatus, task_finished, task_started
 from django_tasks_db.management.commands.db_worker import Worker as LibraryWorker
 from django_tasks_db.models import DBTaskResult
-from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception, retry
+from django_tasks_db.utils import is_locked_database_exception, retry
 
 from heedful.taskqueue import recovery
+from heedful.taskqueue.bookkeeping import (
+    bookkeeping_transaction,
+    claim_ready,
+    mark_failed,
+    mark_successful,
+    result_row,
+    save_claim_fields,
+    save_results,
+)
 
 logger = logging.getLogger("django_tasks_db")
 
 CLAIM_BATCH = 20
 HOLD_SECONDS = 0.25
 CONNECTION_CHECK_SECONDS = 1.0
-
-
-@contextmanager
-def bookkeeping_transaction(using: str, *, exclusive: bool = False) -> Iterator[None]:
-    """A transaction for the queue's own rows; on PostgreSQL its commit does not wait
-    for the WAL flush (see the module docstring for what a server crash can lose)."""
-    with exclusive_transaction(using) if exclusive else transaction.atomic(using=using):
-        connection = connections[using]
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        yield
-
-
-def save_claim_fields(jobs: list[DBTaskResult], using: str) -> None:
-    """Writes the claim columns of ``jobs``: one UPDATE per distinct ``worker_ids`` (one
-    for fresh jobs), as ``bulk_update``'s CASE per row costs more Python than the work."""
-    groups: dict[str, list[DBTaskResult]] = {}
-    for job in jobs:
-        groups.setdefault(json.dumps(job.worker_ids), []).append(job)
-    for group in groups.values():
-        first = group[0]
-        DBTaskResult.objects.using(using).filter(pk__in=[job.pk for job in group]).update(
-            status=first.status, started_at=first.started_at, worker_ids=first.worker_ids
-        )
 
 
 class Worker(LibraryWorker):
@@ -81,6 +68,7 @@ class Worker(LibraryWorker):
         super().__init__(**options)
         self.claim_batch = claim_batch
         self.held: list[DBTaskResult] = []
+        self.finished: list[list[Any]] = []  # results not written yet (result_row)
         self.claiming = False
         self.next_connection_check = 0.0
         self.next_stale_check = 0.0
@@ -88,7 +76,7 @@ class Worker(LibraryWorker):
     def shutdown(self, signum: int, frame: Any) -> None:
         # While jobs are claimed, stop after the current one and give the rest back;
         # a second signal still ends the worker at once (the library's behaviour).
-        if self.running and (self.held or self.claiming):
+        if self.running and (self.held or self.claiming or self.finished):
             logger.warning("Received signal %s - stopping after the current task.", signum)
             self.running = False
             return
@@ -143,13 +131,9 @@ class Worker(LibraryWorker):
         self.claiming = True
         try:
             with bookkeeping_transaction(jobs.db, exclusive=True):
-                claimed = list(jobs.select_for_update(skip_locked=True)[:limit])
-                now = timezone.now()
-                for job in claimed:
-                    job.status = TaskResultStatus.RUNNING
-                    job.started_at = now
-                    job.worker_ids = [*job.worker_ids, self.worker_id]
-                save_claim_fields(claimed, jobs.db)
+                save_results(self.finished, jobs.db)
+                claimed = claim_ready(jobs, limit, self.worker_id)
+            self.finished = []
             self.held = claimed
         except OperationalError as e:
             if not is_locked_database_exception(e):
@@ -169,16 +153,22 @@ class Worker(LibraryWorker):
                 return
 
     def give_back(self) -> None:
-        """Returns claimed jobs that have not started to the queue."""
+        """Writes the results not written yet and returns claimed jobs that have not
+        started to the queue."""
         held, self.held = self.held, []
-        if not held:
+        finished, self.finished = self.finished, []
+        if not held and not finished:
             return
         for job in held:
             job.status = TaskResultStatus.READY
             job.started_at = None
             job.worker_ids = job.worker_ids[:-1]
-        db = held[0]._state.db or "default"
+        db = self.ready_jobs().db
+        retry()(self._give_back_once)(held, finished, db)
+
+    def _give_back_once(self, held: list[DBTaskResult], finished: list[list[Any]], db: str) -> None:
         with bookkeeping_transaction(db):
+            save_results(finished, db)
             save_claim_fields(held, db)
 
     def requeue_stale_jobs(self) -> None:
@@ -201,8 +191,8 @@ class Worker(LibraryWorker):
                 connection.close_if_unusable_or_obsolete()
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
-        """Runs one claimed job and records its result (the library's ``run_task``,
-        with the result written in a bookkeeping transaction)."""
+        """Runs one claimed job (the library's ``run_task``); its result is written with
+        the batch's others, in the transaction of the next claim (``claim``)."""
         self.running_task = True
         try:
             task = db_task_result.task
@@ -214,7 +204,8 @@ class Worker(LibraryWorker):
                 value = task.call(context, *task_result.args, **task_result.kwargs)
             else:
                 value = task.call(*task_result.args, **task_result.kwargs)
-            self.record(db_task_result, lambda: db_task_result.set_successful(value))
+            mark_successful(db_task_result, value)
+            self.finished.append(result_row(db_task_result))
             task_finished.send(sender=sender, task_result=db_task_result.task_result)
         except BaseException as e:  # the library records every failure, exits included
             self.record_failure(db_task_result, e)
@@ -222,15 +213,9 @@ class Worker(LibraryWorker):
             self.running_task = False
             self._run_tasks += 1
 
-    def record(self, db_task_result: DBTaskResult, mark: Callable[[], None]) -> None:
-        retry()(self._record_once)(db_task_result, mark)
-
-    def _record_once(self, db_task_result: DBTaskResult, mark: Callable[[], None]) -> None:
-        with bookkeeping_transaction(db_task_result._state.db or "default"):
-            mark()
-
     def record_failure(self, db_task_result: DBTaskResult, error: BaseException) -> None:
-        self.record(db_task_result, lambda: db_task_result.set_failed(error))
+        mark_failed(db_task_result, error)
+        self.finished.append(result_row(db_task_result))
         try:
             sender = type(db_task_result.task.get_backend())
             task_result = db_task_result.task_result
