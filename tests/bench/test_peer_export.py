@@ -7,11 +7,20 @@ from __future__ import annotations
 import base64
 import json
 from collections import Counter
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from heedful.accounts.models import ApiToken, User
+from heedful.bench import peer_helpdesk
 from heedful.bench import peer_helpdesk_side as side
+from heedful.bench.fixtures import Fixtures
 from heedful.bench.generate import generate
-from heedful.bench.peer_helpdesk import export
+from heedful.bench.peer_helpdesk import api_lists, export
 from heedful.tickets.models import Message, Ticket
 
 
@@ -48,6 +57,35 @@ def test_it_asks_the_peer_for_its_default_list_and_its_search() -> None:
     search = json.loads(base64.b64decode(side.list_url("card", 0).split("?")[0].rsplit("/", 1)[1]))
     assert search["filtering"] == {}
     assert search["search_string"] == "card"
+    every = json.loads(base64.b64decode(side.list_url("", 0, True).split("?")[0].rsplit("/", 1)[1]))
+    assert every["filtering"] == {}
+    assert every["search_string"] == ""
+    assert every["sorting"] == "created"
+
+
+def test_it_times_our_api_list_first_and_deep_page_with_a_token_it_revokes(
+    alice: User, make_ticket: Callable[..., Ticket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = timezone.now() - timedelta(days=3)
+    tickets = [make_ticket(created_at=start + timedelta(hours=i)) for i in range(5)]
+    monkeypatch.setattr(peer_helpdesk, "API_LIST", "/api/v1/tickets?sort=oldest&limit=2")
+    monkeypatch.setattr(peer_helpdesk, "DEEP_PAGES", 2)
+    pages: list[list[str]] = []
+    timed = peer_helpdesk.get_ok
+
+    def get_ok(client: Client, url: str) -> Callable[[], None]:
+        pages.append([item["ref"] for item in client.get(url).json()["items"]])
+        return timed(client, url)
+
+    monkeypatch.setattr(peer_helpdesk, "get_ok", get_ok)
+    samples = api_lists(Fixtures(alice, {}, {}, tickets[0]), 3)
+    assert {name: len(times) for name, times in samples.items()} == {
+        "json.list.first": 3,
+        "json.list.deep": 3,
+    }
+    # The first page, then page 3 (two next_cursors followed), oldest first.
+    assert pages == [[tickets[0].ref, tickets[1].ref], [tickets[4].ref]]
+    assert ApiToken.objects.filter(user=alice, revoked_at__isnull=True).count() == 0
 
 
 def test_it_points_the_peer_at_a_database_of_the_same_kind() -> None:

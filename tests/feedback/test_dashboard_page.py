@@ -62,16 +62,16 @@ def test_it_reads_the_page_in_a_fixed_number_of_queries(
     login(client, alice)
     answer(dave, 5, "Great")
     client.get("/feedback/")
-    # 15, plus the segment filters' choices: plans and segments, teams, agents; plus the
+    # 9, plus the segment filters' choices: plans and segments, teams, agents; plus the
     # top five topics (one query); the scores are five GROUP BY queries: totals and
     # weeks from the daily counts and from the answers of the two partial days at the
     # edges, and per customer from the monthly counts and the answers of the partial month.
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(17):
         client.get("/feedback/")
     for n in range(12):
         # Six 1s open six follow-ups (listed on the page); the count stays the same.
         answer(erin if n % 2 else dave, 1 if n < 6 else 3, f"Comment {n}")
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(17):
         page = client.get("/feedback/").content.decode()
     assert page.count('class="verbatim follow-up"') == 6
 

@@ -149,12 +149,12 @@ def test_it_reads_the_page_in_a_fixed_number_of_queries(
     login(client, alice)
     client.get("/feedback/topics/")
     # Session and user, the topics, the merged ones, the quotes, the organizations'
-    # revenue, the last run; and the workspace layout's seven (sidebar counts).
-    with django_assert_num_queries(14):
+    # revenue, the last run; and the workspace layout's one (its counters).
+    with django_assert_num_queries(8):
         few = client.get("/feedback/topics/").content.decode()
     assert len(names_in_order(few)) == 3
     do_merge_topics(topic("parcel"), topic("invoice"), actor=alice)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(8):
         merged = client.get("/feedback/topics/").content.decode()
     assert len(names_in_order(merged)) == 2
 

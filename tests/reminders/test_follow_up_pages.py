@@ -210,8 +210,8 @@ def test_it_lists_with_a_constant_number_of_queries(
         _due(do_set_follow_up(actor=alice, due_on=tomorrow(), note=f"n{i}", **target), hours_ago=1)
     client = as_user(alice)
     # session, user, the follow-ups with their tickets, contacts and authors (3); the
-    # frame: unread notifications and due follow-ups in one query, the team ids and the
-    # five sidebar counts (7).
-    with django_assert_num_queries(10):
+    # frame: unread notifications, due follow-ups and the five sidebar counts in one
+    # query (1).
+    with django_assert_num_queries(4):
         response = client.get("/inbox/follow-ups/")
     assert len(response.context["rows"]) == rows

@@ -14,6 +14,7 @@ from heedful.accounts.models import Team, User
 from heedful.customers.models import Contact
 from heedful.tickets import actions
 from heedful.tickets.models import Status, Ticket
+from heedful.web.inbox_rows import InboxRow, row_html
 from heedful.web.views import inbox as inbox_views
 
 START = timezone.now() - timedelta(days=30)
@@ -50,8 +51,8 @@ def test_it_lists_with_a_constant_number_of_queries(
     for i in range(count):
         make_ticket(subject=f"Ticket {i}", assignee=alice, team=support, tags=[f"t{i}", "vip"])
     # session, user, capped count, rows, tags, teams, agents, the nearest SLA clocks; then
-    # the frame: unread notifications and five sidebar counts (one more for alice's teams).
-    with django_assert_num_queries(15):
+    # the frame, one statement: unread notifications, due follow-ups, five sidebar counts.
+    with django_assert_num_queries(9):
         response = agent.get("/inbox/open/")
     assert len(refs(response)) == count
     assert response.context["page"].tickets[0].tags.all()[0].name in ("vip", "t0")
@@ -123,7 +124,48 @@ def test_it_shows_each_view(
     assert refs(agent.get("/inbox/pending/")) == [pending.ref]
     assert refs(agent.get("/inbox/solved/")) == [solved.ref]
     open_refs = [mine.ref, bobs.ref, unassigned.ref, other_team.ref, pending.ref]
-    assert refs(agent.get("/inbox/open/")) == open_refs
+    response = agent.get("/inbox/open/")
+    assert refs(response) == open_refs
+    assert sidebar(response) == {
+        "mine": (1, False), "unassigned": (3, False), "team": (1, False),
+        "open": (5, False), "pending": (1, False), "solved": (None, False),
+    }  # fmt: skip
+    html = response.content.decode()
+    assert '<span class="nav-label">Unassigned</span>\n          <span class="nav-count">3<' in html
+
+
+def sidebar(response: Any) -> dict[str, tuple[int | None, bool]]:
+    return {v.slug: (v.count, v.capped) for v in response.context["sidebar_views"]}
+
+
+def test_it_counts_a_light_agents_views_among_the_tickets_they_may_see(
+    client: Client, make_ticket: Callable[..., Ticket], alice: User, carol: User, finance: Team
+) -> None:
+    looped, finances, pending, hidden = make_many(make_ticket, 4)
+    actions.do_loop_in(looped, carol, actor=alice)
+    actions.do_change_team(finances, finance, actor=alice)
+    actions.do_change_team(pending, finance, actor=alice)
+    actions.do_change_status(pending, Status.PENDING, actor=alice)
+    actions.do_assign_ticket(hidden, alice, actor=alice)
+    client.force_login(carol)
+    response = client.get("/inbox/open/")
+    assert refs(response) == [looped.ref, finances.ref, pending.ref]
+    assert sidebar(response) == {
+        "mine": (0, False), "unassigned": (3, False), "team": (2, False),
+        "open": (3, False), "pending": (1, False), "solved": (None, False),
+    }  # fmt: skip
+
+
+def test_it_caps_the_sidebar_counts_too(
+    agent: Client, make_ticket: Callable[..., Ticket], settings: Any
+) -> None:
+    settings.INBOX_COUNT_LIMIT = 3
+    make_many(make_ticket, 4)
+    response = agent.get("/inbox/open/")
+    assert sidebar(response)["open"] == (3, True)
+    assert sidebar(response)["unassigned"] == (3, True)
+    html = response.content.decode()
+    assert '<span class="nav-label">All open</span>\n          <span class="nav-count">3+<' in html
 
 
 def test_it_filters_by_every_field(
@@ -238,3 +280,19 @@ def test_it_prints_each_row_with_its_links_and_local_times(
     answered_row = html.split(f'data-ticket-ref="{answered.ref}"')[1].split("</tr>")[0]
     assert '<td class="col-age"><span class="muted">—</span></td>' in answered_row
     assert '<td class="col-sla"><span class="muted">—</span>' in answered_row
+
+
+def test_it_escapes_every_value_of_a_row() -> None:
+    evil = "<b>\"x'&"
+    row: InboxRow = {
+        "ref": "HD-1", "url": "/tickets/HD-1/", "subject": evil, "requester": evil,
+        "organization": evil, "organization_id": evil, "status": evil, "status_label": evil,
+        "priority": evil, "priority_label": evil, "assignee": evil, "assignee_initials": evil,
+        "team": evil, "tags": [evil], "waiting_since": evil, "waiting": evil,
+        "due": {"tone": evil, "label": evil, "due_at": evil, "text": evil},
+    }  # fmt: skip
+    html = row_html(row, can_bulk_edit=False)
+    assert "<b>" not in html and "'" not in html
+    assert html.count("&lt;b&gt;&quot;x&#x27;&amp;") == 20
+    assert 'name="tickets"' not in html
+    assert 'name="tickets" value="HD-1"' in row_html(row, can_bulk_edit=True)

@@ -18,7 +18,7 @@ SignIn = Callable[[User | Contact | None], Client]
 URL = "/settings/webhooks/"
 # Session, user, the layout (counts), the subscriptions, the deliveries, their attempts:
 # the same however many deliveries and attempts there are.
-QUERIES = 13
+QUERIES = 7
 FORM = {"url": "https://crm.example.test/hook", "events": ["ticket.created", "ticket.solved"]}
 
 

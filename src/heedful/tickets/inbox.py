@@ -18,13 +18,26 @@ import base64
 import binascii
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Exists,
+    Expression,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.expressions import RawSQL
 
 from heedful.accounts.models import Team, User
@@ -79,14 +92,22 @@ class InboxPage:
 
 
 def _view_queryset(user: User, view: str) -> QuerySet[Ticket]:
-    tickets = visible_tickets(user)
+    return _in_view(visible_tickets(user), user, view, None)
+
+
+def _in_view(
+    tickets: QuerySet[Ticket], user: User, view: str, team_ids: QuerySet[Any] | None
+) -> QuerySet[Ticket]:
+    """The tickets of ``view`` among ``tickets``; the "team" view reads the user's teams
+    first, unless ``team_ids`` gives them as a subquery."""
     unsolved = tickets.filter(phase=Phase.UNSOLVED)
     if view == "mine":
         return unsolved.filter(assignee_id=user.pk)
     if view == "unassigned":
         return unsolved.filter(assignee__isnull=True)
     if view == "team":
-        team_ids = list(user.teams.values_list("id", flat=True))
+        if team_ids is None:
+            return unsolved.filter(team_id__in=list(user.teams.values_list("id", flat=True)))
         return unsolved.filter(team_id__in=team_ids)
     if view == "open":
         return unsolved
@@ -224,31 +245,60 @@ def seek_after(
     return tickets.filter(after)
 
 
-def count_view(user: User, view: str) -> tuple[int, bool]:
-    """How many tickets a view holds, counted up to the cap: (count, count_is_capped)."""
+def capped_count(tickets: QuerySet[Ticket]) -> Expression:
+    """How many of ``tickets`` there are, read up to INBOX_COUNT_LIMIT + 1 rows, as a scalar
+    subquery for another query's SELECT: several counts then cost one statement."""
+    try:
+        capped = tickets.order_by().values("id")[: settings.INBOX_COUNT_LIMIT + 1]
+        sql, params = capped.query.sql_with_params()
+    except EmptyResultSet:  # e.g. a light agent in no team: nothing to count
+        return Value(0)
+    return RawSQL(f"SELECT COUNT(*) FROM ({sql}) AS capped", params, output_field=IntegerField())
+
+
+def view_counts(user: User, views: Iterable[str]) -> list[Expression]:
+    """``capped_count`` of each view, for one query that reads them all (the sidebar's);
+    the user's teams are a subquery, not a statement of their own."""
+    tickets = visible_tickets(user)
+    team_ids = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
+    return [capped_count(_in_view(tickets, user, view, team_ids)) for view in views]
+
+
+def read_capped_count(count: int) -> tuple[int, bool]:
+    """A ``capped_count`` as (count, count_is_capped)."""
     limit = settings.INBOX_COUNT_LIMIT
-    count = _view_queryset(user, view).order_by()[: limit + 1].count()
     return min(count, limit), count > limit
 
 
+def _each_phase(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """``tickets`` as the unsolved ones UNION ALL the solved ones. Ordered and limited,
+    SQLite reads each part as one range of a (column, phase, sort column, id) index and
+    merges the two in order ("MERGE (UNION ALL)"), about a page of each; the column alone
+    would make it read all of that column's tickets from the index and sort them.
+    (PostgreSQL appends and sorts a UNION's parts: see heedful.api.ticket_query.)"""
+    unsolved = tickets.filter(phase=Phase.UNSOLVED).order_by()
+    return unsolved.union(tickets.filter(phase=Phase.SOLVED).order_by(), all=True)
+
+
 def sorted_page(
-    tickets: QuerySet[Ticket], sort: str, cursor: str, page_size: int
+    tickets: QuerySet[Ticket], sort: str, cursor: str, page_size: int, *, by_phase: bool = False
 ) -> tuple[list[Ticket], str]:
     """One keyset page of ``tickets`` in a SORTS order, after ``cursor`` when given:
-    (rows, next cursor or "")."""
+    (rows, next cursor or ""). ``by_phase`` reads it as two ranges, see _each_phase."""
     if sort not in SORTS:
         raise BadInboxQuery(f"unknown sort {sort!r}")
     _, column, ascending = SORTS[sort]
     if cursor:
         tickets = seek_after(tickets, column, ascending, cursor)
+    tickets = tickets.select_related("requester", "organization", "assignee", "team")
+    if by_phase:
+        tickets = _each_phase(tickets)
     # The sort columns are never NULL: plain ASC/DESC, which both databases read
     # straight from the index (a NULLS LAST that differs from the index's order would sort).
     order = [column, "id"] if ascending else [f"-{column}", "-id"]
-    rows = list(
-        tickets.select_related("requester", "organization", "assignee", "team")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name")))
-        .order_by(*order)[: page_size + 1]
-    )
+    rows = list(tickets.order_by(*order)[: page_size + 1])
+    # After the read: a UNION takes no prefetch_related.
+    prefetch_related_objects(rows, Prefetch("tags", queryset=Tag.objects.only("id", "name")))
     if len(rows) <= page_size:
         return rows, ""
     rows = rows[:page_size]

@@ -26,7 +26,7 @@ from heedful.web.forms import (
     editing_choices,
     form_error_text,
 )
-from heedful.web.inbox_rows import inbox_rows
+from heedful.web.inbox_rows import inbox_rows, rows_html
 
 INBOX_PAGE_SIZE = 50
 DEFAULT_SORT = "waiting"
@@ -71,12 +71,14 @@ def inbox(request: StaffRequest, view: str) -> HttpResponse:
         return _bad_request(request, f"This inbox cannot be shown: {exc}.", request.path)
     # The nearest due SLA clock of each row: one query for the page.
     attach_nearest_clocks(page.tickets, timezone.now())
+    rows = inbox_rows(page.tickets)
     context = {
         **_choices(),
         "view": view,
         "view_label": VIEWS[view],
         "page": page,
-        "rows": inbox_rows(page.tickets),
+        "rows": rows,
+        "rows_html": rows_html(rows, request.user.is_full_agent),
         "can_bulk_edit": request.user.is_full_agent,
         "query": query,
         "filters": query.filters,
