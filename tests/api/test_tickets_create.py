@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from ninja.responses import NinjaJSONEncoder
 
 from heedful.accounts.models import Team, User
+from heedful.api.schemas import ticket_out
 from heedful.customers.models import Contact
+from heedful.sla.actions import do_recompute_clocks
 from heedful.tickets.models import Channel, Message, Ticket, TicketEvent
 from tests.api.conftest import ApiClient, error_of
+from tests.sla.conftest import make_policy
 
 MakeApi = Callable[..., ApiClient]
 NO_TEAM = "3f1c1f5e-0000-4000-8000-000000000000"
@@ -137,3 +147,65 @@ def test_it_refuses_malformed_json_with_400(api: MakeApi, alice: User) -> None:
     response = api(alice).post("/tickets", "{not json")
     assert response.status_code == 400
     assert error_of(response)["code"] == "bad_request"
+
+
+TRANSACTION_CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE SAVEPOINT", "COMMIT")
+DUE_FIELDS = ("first_response_due_at", "next_update_due_at", "unblock_due_at", "resolution_due_at")
+
+
+def test_it_creates_a_ticket_in_nine_statements(
+    api: MakeApi, alice: User, dave: Contact, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = api(alice)
+    payload = {
+        "subject": "Export fails",
+        "body": "Since Monday.",
+        "requester_email": "dave@acme.test",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/tickets", payload)  # the token's first use is written (once a minute)
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post("/tickets", payload)
+    assert response.status_code == 201
+    assert response.json()["ref"] == Ticket.objects.latest("number").ref
+    statements = [
+        q["sql"] for q in queries.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)
+    ]
+    # Token, requester; number (UPDATE … RETURNING), ticket (its first message counted),
+    # created event, webhook subscriptions, message, message event, SLA policies; no read
+    # back, and nothing after the commit (the clocks are computed with the ticket).
+    assert len(statements) == 9, "\n".join(statements)
+
+
+def test_it_answers_with_the_new_tickets_sla_due_times(
+    api: MakeApi, alice: User, dave: Contact, django_capture_on_commit_callbacks: Any
+) -> None:
+    make_policy("24/7", {"normal": {"next_update": 30, "unblock": 120, "resolution": 240}})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(alice).post(
+            "/tickets", {"subject": "Down", "body": "Looking.", "requester_email": "dave@acme.test"}
+        )
+    body = response.json()
+    ticket = Ticket.objects.get()
+    at = ticket.created_at
+    assert {name: body[name] for name in DUE_FIELDS} == {
+        "first_response_due_at": None,
+        "next_update_due_at": _iso(at + timedelta(minutes=30)),
+        "unblock_due_at": _iso(at + timedelta(minutes=120)),
+        "resolution_due_at": _iso(at + timedelta(minutes=240)),
+    }
+    assert ticket.next_due_at == at + timedelta(minutes=30)
+    do_recompute_clocks(ticket)  # what the recompute after the commit would store
+    assert _rendered(ticket_out(Ticket.objects.get()).model_dump()) == body
+
+
+def _iso(at: datetime) -> str:
+    return str(_rendered(at))
+
+
+def _rendered(value: object) -> Any:
+    """``value`` as the API writes it in JSON (datetimes to the millisecond)."""
+    return json.loads(json.dumps(value, cls=NinjaJSONEncoder))

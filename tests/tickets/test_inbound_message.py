@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from heedful.customers.models import Contact
 from heedful.lib.errors import ActionForbidden
@@ -44,3 +46,28 @@ def test_it_never_dates_a_message_before_its_ticket(acme_ticket: Ticket) -> None
         acme_ticket.created_at, False, None,
     )  # fmt: skip
     assert Message.objects.filter(ticket=acme_ticket).count() == 2
+
+
+def test_it_reads_the_ticket_again_only_where_the_database_needs_it(
+    acme_ticket: Ticket, dave: Contact
+) -> None:
+    at = acme_ticket.created_at + timedelta(minutes=5)
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        ticket = Ticket.objects.get(pk=acme_ticket.pk)
+        actions.do_add_inbound_message(
+            ticket, author=dave, body_text="Still on fire", body_html=None,
+            channel=Channel.EMAIL, external_id="r2@acme.test", at=at, read_in_transaction=True,
+        )  # fmt: skip
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "tickets_ticket"' in q["sql"]
+    ]
+    # PostgreSQL locks the row (FOR UPDATE); SQLite's transaction holds the database's
+    # write lock already, so what it read is current.
+    if connection.features.has_select_for_update:
+        assert len(reads) == 2 and reads[1].endswith("FOR UPDATE"), reads
+    else:
+        assert len(reads) == 1, reads
+    acme_ticket.refresh_from_db()
+    assert (acme_ticket.message_count, acme_ticket.last_customer_message_at) == (2, at)

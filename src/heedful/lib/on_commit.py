@@ -53,6 +53,16 @@ def on_commit_once(key: Hashable, func: Callable[[], object], *, robust: bool = 
     return True
 
 
+def cancel_on_commit(key: Hashable) -> bool:
+    """Drop the work of ``key`` that waits for the current transaction to commit (its
+    caller did it already); work asked for later under that key is registered again.
+    Returns whether there was any."""
+    found = [once for once in _waiting() if once.key == key]
+    for once in found:
+        once.done = True
+    return bool(found)
+
+
 def waiting_on_commit(kind: type[F]) -> list[F]:
     """The functions of type ``kind`` given to on_commit_once() that wait for the current
     transaction to commit, oldest first."""

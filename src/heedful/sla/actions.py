@@ -19,12 +19,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from heedful.lib.on_commit import on_commit_once
+from heedful.lib.on_commit import cancel_on_commit, on_commit_once
 from heedful.sla.clocks import ClockResult, compute_clocks
-from heedful.sla.history import moments_by_ticket, ticket_moments
+from heedful.sla.history import moments_by_ticket, moments_of_events, ticket_moments
 from heedful.sla.models import ClockKind, ClockState, TicketClock
 from heedful.sla.policies import PolicySet, load_policies, read_once
-from heedful.tickets.models import Phase, Ticket
+from heedful.tickets.models import Phase, Ticket, TicketEvent
 
 # Tickets per transaction when recomputing many, and tickets per UPDATE of their due
 # times: an UPDATE of many rows is one CASE per column, whose cost grows with rows x rows.
@@ -76,13 +76,19 @@ def _row_values(result: ClockResult, now: datetime) -> dict[str, Any]:
 
 
 def clock_results(
-    ticket: Ticket, *, now: datetime | None = None, policies: PolicySet | None = None
+    ticket: Ticket,
+    *,
+    now: datetime | None = None,
+    policies: PolicySet | None = None,
+    events: Sequence[TicketEvent] | None = None,
 ) -> list[ClockResult]:
-    """The ticket's clocks as of ``now``, computed from its log without writing anything."""
+    """The ticket's clocks as of ``now``, computed from its log without writing anything;
+    ``events``: its whole log, oldest first, when the caller has read it already."""
     policies = policies if policies is not None else load_policies()
     if not policies.rules:
         return []
-    return compute_clocks(ticket_moments(ticket), policies.resolve, now or timezone.now())
+    moments = ticket_moments(ticket) if events is None else moments_of_events(ticket, events)
+    return compute_clocks(moments, policies.resolve, now or timezone.now())
 
 
 def do_recompute_clocks(
@@ -240,4 +246,33 @@ class _ClockWrites:
 def schedule_clock_recompute(ticket_id: int) -> None:
     """Recompute the ticket's clocks once the current transaction commits (at once
     outside a transaction); several changes in one transaction recompute once."""
-    on_commit_once(("sla.recompute", ticket_id), partial(do_recompute_clocks, ticket_id))
+    on_commit_once(_recompute_key(ticket_id), partial(do_recompute_clocks, ticket_id))
+
+
+def _recompute_key(ticket_id: int) -> tuple[str, int]:
+    return ("sla.recompute", ticket_id)
+
+
+def do_start_new_ticket_clocks(
+    ticket: Ticket, events: Sequence[TicketEvent], *, policies: PolicySet | None = None
+) -> list[str]:
+    """The clocks of a ticket created in the current transaction, from ``events`` (its
+    whole log so far, in memory): stored now, its due columns set on ``ticket`` for the
+    caller to save; returns the names of those that changed. This is the recompute its
+    creation scheduled after the commit, done without reading the ticket, its log or its
+    clocks back (there are none yet) nor a transaction of its own; a later change in the
+    same transaction schedules the recompute again."""
+    cancel_on_commit(_recompute_key(ticket.pk))
+    policies = policies if policies is not None else load_policies()
+    if not policies.rules:
+        return []  # no clocks; and a new ticket has no due times to clear
+    now = timezone.now()
+    results = compute_clocks(moments_of_events(ticket, events), policies.resolve, now)
+    writes = _ClockWrites()
+    writes.plan(ticket.pk, results, {}, now)
+    writes.save()
+    values = due_times(results)
+    changed = [name for name, value in values.items() if getattr(ticket, name) != value]
+    for name in changed:
+        setattr(ticket, name, values[name])
+    return changed

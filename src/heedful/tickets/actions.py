@@ -14,8 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from heedful.accounts.models import Notification, NotificationKind, Team, User
@@ -25,9 +24,9 @@ from heedful.lib.errors import ActionError, ActionForbidden
 from heedful.lib.html import sanitize_html, text_to_html
 from heedful.lib.mentions import find_mentions
 from heedful.mail.outbound import queue_reply_email
-from heedful.sla.actions import schedule_clock_recompute
+from heedful.sla.actions import do_start_new_ticket_clocks, schedule_clock_recompute
 from heedful.tickets import tasks
-from heedful.tickets.events import Actor, snapshot
+from heedful.tickets.events import Actor, new_ticket_snapshot
 from heedful.tickets.events import record_event as log_event
 from heedful.tickets.models import (
     SOLVED_STATUSES,
@@ -67,11 +66,18 @@ def record_event(ticket: Ticket, kind: EventKind, actor: Actor, **details: Any) 
 
 def _next_ticket_number() -> int:
     # An UPDATE takes the row's write lock until commit, so two concurrent creates
-    # can never read the same value (on SQLite the whole database is locked).
-    updated = NumberSequence.objects.filter(name="ticket").update(value=F("value") + 1)
-    if not updated:
-        NumberSequence.objects.create(name="ticket", value=FIRST_TICKET_NUMBER)
-    return NumberSequence.objects.get(name="ticket").value
+    # can never read the same value (on SQLite the whole database is locked); RETURNING
+    # (PostgreSQL, SQLite >= 3.35, as the task queue's claim) reads it in the same statement.
+    table = connection.ops.quote_name(NumberSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET value = value + 1 WHERE name = %s RETURNING value", ["ticket"]
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return int(row[0])
+    NumberSequence.objects.create(name="ticket", value=FIRST_TICKET_NUMBER)
+    return FIRST_TICKET_NUMBER
 
 
 def _notify(
@@ -123,43 +129,114 @@ def do_create_ticket(
     ``attachments`` are the first message's files (portal, web form, API)."""
     if isinstance(actor, User):
         check_full_agent(actor, "open tickets")
-    subject = subject.strip()
-    if not subject:
-        raise ActionError("A ticket needs a subject.", field="subject")
     if priority not in Priority.values:
         raise ActionError(f"Unknown priority {priority!r}.", field="priority")
     if assignee is not None and not assignee.is_full_agent:
         raise ActionError("Tickets can only be assigned to full agents.", field="assignee")
-    at = created_at or timezone.now()
-    ticket = Ticket.objects.create(
-        number=_next_ticket_number(),
-        subject=subject[:300],
-        status=Status.NEW if isinstance(actor, Contact) else Status.OPEN,
-        priority=priority,
-        channel=channel,
-        requester=requester,
-        organization=requester.organization,
-        assignee=assignee,
-        team=team,
-        custom_fields=dict(custom_fields or {}),
-        created_at=at,
-        updated_at=at,
+    ticket, _ = _open_ticket(
+        Ticket(
+            status=Status.NEW if isinstance(actor, Contact) else Status.OPEN,
+            priority=priority,
+            channel=channel,
+            requester=requester,
+            assignee=assignee,
+            team=team,
+            custom_fields=dict(custom_fields or {}),
+        ),
+        actor=actor,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        tags=tags,
+        external_id=external_id,
+        at=created_at or timezone.now(),
+        attachments=attachments,
     )
-    for name in _normalise_tags(tags):
+    return ticket
+
+
+# No savepoint, as do_add_inbound_message: the mail pipeline runs it inside its own
+# transaction and rolls all of it back on any error.
+@transaction.atomic(savepoint=False)
+def do_create_inbound_ticket(
+    *,
+    requester: Contact,
+    subject: str,
+    body_text: str,
+    body_html: str | None,
+    channel: str,
+    tags: Iterable[str],
+    external_id: str,
+    at: datetime,
+) -> tuple[Ticket, Message]:
+    """Open a ticket that a channel delivered (an email): the requester wrote its first
+    message, which comes back with it (the caller needs it; reading it back would be
+    one more query)."""
+    ticket = Ticket(status=Status.NEW, channel=channel, requester=requester)
+    return _open_ticket(
+        ticket,
+        actor=requester,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        tags=tags,
+        external_id=external_id,
+        at=at,
+    )
+
+
+def _open_ticket(
+    ticket: Ticket,
+    *,
+    actor: User | Contact,
+    subject: str,
+    body_text: str,
+    body_html: str | None,
+    tags: Iterable[str],
+    external_id: str,
+    at: datetime,
+    attachments: Sequence[UploadedFile] = (),
+) -> tuple[Ticket, Message]:
+    """Insert ``ticket`` (its status, channel, requester and assignment set) with its
+    first message."""
+    subject = subject.strip()
+    if not subject:
+        raise ActionError("A ticket needs a subject.", field="subject")
+    ticket.number = _next_ticket_number()
+    ticket.subject = subject[:300]
+    requester = ticket.requester
+    if Contact._meta.get_field("organization").is_cached(requester):
+        ticket.organization = requester.organization  # the API's response shows it
+    else:
+        ticket.organization_id = requester.organization_id  # not read just for its id
+    ticket.created_at = ticket.updated_at = at
+    # Its first message counted before the insert: one INSERT, no UPDATE after it.
+    _count_message(ticket, actor, is_public=True, at=at)
+    ticket.save(force_insert=True)
+    names = normalise_tags(tags)
+    for name in names:
         TicketTag.objects.create(ticket=ticket, tag=Tag.objects.get_or_create(name=name)[0])
-    record_event(ticket, EventKind.CREATED, actor, after=snapshot(ticket), at=at)
-    _add_message(
+    snapshot = new_ticket_snapshot(ticket, names)
+    events = [record_event(ticket, EventKind.CREATED, actor, after=snapshot, at=at)]
+    message = _add_message(
         ticket,
         author=actor,
         body_text=body_text,
         body_html=body_html,
         is_public=True,
-        channel=channel,
+        channel=ticket.channel,
         external_id=external_id,
         at=at,
         attachments=attachments,
+        events=events,
+        counted=True,
     )
-    return ticket
+    # Its SLA clocks now, from the two events in memory, rather than read back after
+    # the commit in a transaction of their own (docs/performance.md, "API under load").
+    due_fields = do_start_new_ticket_clocks(ticket, events)
+    if due_fields:
+        ticket.save(update_fields=due_fields)
+    return ticket, message
 
 
 def check_add_message(ticket: Ticket, author: User | Contact, *, is_public: bool) -> None:
@@ -238,13 +315,21 @@ def do_add_inbound_message(
     external_id: str,
     at: datetime,
     is_public: bool = True,
+    read_in_transaction: bool = False,
 ) -> Message:
     """Add a message that a channel delivered and already vouched for: a customer's
     email that threading matched to this ticket (its author may be a follower from
     another organization, someone copied on the thread, which ``check_add_message``
     would refuse), or a system note (``author=None``, e.g. a bounce). No email is sent:
-    the message came in. ``at`` never goes before the ticket's creation."""
-    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    the message came in. ``at`` never goes before the ticket's creation.
+    ``read_in_transaction``: the caller read ``ticket`` in the current transaction."""
+    if read_in_transaction and not connection.features.has_select_for_update:
+        # SQLite: the transaction took the write lock of the whole database when it
+        # began (BEGIN IMMEDIATE), so what it read is current and stays so; reading it
+        # again would be one more query per email.
+        locked = ticket
+    else:
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     return _add_message(
         locked,
         author=author,
@@ -269,7 +354,10 @@ def _add_message(
     at: datetime,
     attachments: Sequence[UploadedFile] = (),
     workaround: bool = False,
+    events: list[TicketEvent] | None = None,
+    counted: bool = False,
 ) -> Message:
+    """``counted``: the caller applied ``_count_message`` to ``ticket`` and saves it."""
     body_text = body_text.strip()
     if not body_text and not attachments:
         raise ActionError("The message is empty.", field="body")
@@ -298,15 +386,10 @@ def _add_message(
             content_type=(upload.content_type or "application/octet-stream")[:100],
             size=upload.size or 0,
         )
-    fields = ["message_count", "updated_at"]
-    ticket.message_count += 1
-    ticket.updated_at = max(ticket.updated_at, at)
-    if isinstance(author, Contact):
-        fields += _on_customer_message(ticket, author, at)
-    elif is_public and author is not None:
-        fields += _on_agent_reply(ticket, at)
-    ticket.save(update_fields=sorted(set(fields)))
-    record_event(
+    if not counted:
+        fields = _count_message(ticket, author, is_public=is_public, at=at)
+        ticket.save(update_fields=sorted(set(fields)))
+    event = record_event(
         ticket,
         EventKind.MESSAGE_ADDED,
         author,
@@ -315,9 +398,23 @@ def _add_message(
         message=message,
         at=at,
     )
+    if events is not None:
+        events.append(event)
     if not is_public and isinstance(author, User):
         _notify_mentions(ticket, message, author, at)
     return message
+
+
+def _count_message(ticket: Ticket, author: Actor, *, is_public: bool, at: datetime) -> list[str]:
+    """A new message's changes to its ticket (in memory; the caller saves the fields)."""
+    fields = ["message_count", "updated_at"]
+    ticket.message_count += 1
+    ticket.updated_at = max(ticket.updated_at, at)
+    if isinstance(author, Contact):
+        fields += _on_customer_message(ticket, author, at)
+    elif is_public and author is not None:
+        fields += _on_agent_reply(ticket, at)
+    return fields
 
 
 def _on_customer_message(ticket: Ticket, author: Contact, at: datetime) -> list[str]:
@@ -457,7 +554,7 @@ def do_change_team(ticket: Ticket, team: Team | None, *, actor: User) -> None:
     _change_field(ticket, "team_id", team.pk if team else None, EventKind.TEAM_CHANGED, actor)
 
 
-def _normalise_tags(names: Iterable[str]) -> list[str]:
+def normalise_tags(names: Iterable[str]) -> list[str]:
     cleaned: dict[str, None] = {}
     for name in names:
         tag = "-".join(name.strip().lower().split())[:50]
@@ -470,7 +567,7 @@ def _normalise_tags(names: Iterable[str]) -> list[str]:
 def do_set_tags(ticket: Ticket, names: Iterable[str], *, actor: User) -> None:
     """Make the ticket's tags exactly ``names``, recording one event per tag added or removed."""
     check_full_agent(actor, "change tags")
-    wanted = set(_normalise_tags(names))
+    wanted = set(normalise_tags(names))
     current = {
         tt.tag.name: tt for tt in TicketTag.objects.filter(ticket=ticket).select_related("tag")
     }

@@ -48,10 +48,21 @@ def record_event(
 
 def snapshot(ticket: Ticket) -> dict[str, Any]:
     """The replayable state of a ticket, as stored in the ``created`` event."""
+    tags = ticket.tags.values_list("name", flat=True)
+    return _state(ticket, tags, ticket.collaborators.values_list("id", flat=True))
+
+
+def new_ticket_snapshot(ticket: Ticket, tags: Iterable[str]) -> dict[str, Any]:
+    """``snapshot`` of a ticket being created, without reading it back (two queries
+    less per new ticket): its tags are ``tags`` and nobody is looped in yet."""
+    return _state(ticket, tags, [])
+
+
+def _state(ticket: Ticket, tags: Iterable[str], collaborator_ids: Iterable[int]) -> dict[str, Any]:
     state: dict[str, Any] = {name: getattr(ticket, name) for name in TRACKED_FIELDS}
-    state["tags"] = sorted(ticket.tags.values_list("name", flat=True))
+    state["tags"] = sorted(tags)
     state["custom_fields"] = dict(ticket.custom_fields)
-    state["collaborator_ids"] = sorted(ticket.collaborators.values_list("id", flat=True))
+    state["collaborator_ids"] = sorted(collaborator_ids)
     return state
 
 

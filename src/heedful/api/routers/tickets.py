@@ -133,10 +133,16 @@ def create_ticket(
     def create() -> TicketOut | CustomerTicketOut:
         with taken_uploads(user, payload.attachments) as files:
             ticket = _create_ticket(user, payload, files)
-        # The action's own instance is current (the first message's counters included)
-        # and holds its related objects: no second read of the row.
-        return ticket_out_for(user, ticket)
+        # The action's own instance is current (the first message's counters and the
+        # SLA due times included) and holds its related objects; its tags are the ones
+        # sent: no second read of the row or its tags.
+        return ticket_out_for(user, ticket, tags=sorted(actions.normalise_tags(payload.tags)))
 
+    if idempotency_key is None and not payload.attachments:
+        # Nothing to write in step with the ticket: the action's transaction is the only
+        # one, so the look-ups above it run before it takes SQLite's write lock, and it
+        # needs no savepoint.
+        return Status(201, create())
     return run_idempotent(request, idempotency_key, 201, create)
 
 
