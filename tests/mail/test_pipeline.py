@@ -9,8 +9,10 @@ import pytest
 
 from heedful.mail import pipeline
 from heedful.mail.actions import IngestResult
+from heedful.mail.identity import identify, message_key
 from heedful.mail.importer import import_messages
 from heedful.mail.models import MailMessage, State
+from heedful.mail.prepare import prepare
 from heedful.tickets.models import Message, Ticket
 from tests.mail.conftest import build_email
 
@@ -72,4 +74,16 @@ def test_it_parses_in_the_pipeline_when_preparing_fails(
         "The printer in room 4 is on fire.",
         "Update 1.",
         "Update 2.",
+    ]
+
+
+def test_it_stores_under_the_key_the_parsing_process_read(db: None) -> None:
+    raw = build_email()
+    assert prepare(raw).identity == identify(raw) == (message_key("m1@acme.test"), "m1@acme.test")
+    # The storing process takes the key it is given (and reads the others itself).
+    other = build_email(message_id="<m2@acme.test>")
+    rows = pipeline.store_raw([("a", raw), ("b", other)], "import", [("k" * 64, "given@x"), None])
+    assert [(row.key, row.message_id) for row in rows if row is not None] == [
+        ("k" * 64, "given@x"),
+        (message_key("m2@acme.test"), "m2@acme.test"),
     ]

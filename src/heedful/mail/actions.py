@@ -14,8 +14,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +24,7 @@ from django.utils import timezone
 from heedful.customers.models import Contact
 from heedful.mail.body import Body, StoredFile, build_body
 from heedful.mail.contacts import contact_for, contacts_for, our_addresses, unknown_sender
-from heedful.mail.headers import message_ids
+from heedful.mail.identity import identify, message_key
 from heedful.mail.models import (
     DeliveryStatus,
     Direction,
@@ -42,7 +40,7 @@ from heedful.mail.outbound_ack import queue_auto_ack
 from heedful.mail.parsing import Address, ParsedEmail, parse_email
 from heedful.mail.prepare import Prepared
 from heedful.mail.quoting import Folded
-from heedful.mail.threading import find_thread, message_key, own_keys, raw_key
+from heedful.mail.threading import find_thread, own_keys
 from heedful.tickets import actions as ticket_actions
 from heedful.tickets.models import Attachment, Channel, Message, Status, Ticket
 
@@ -65,18 +63,6 @@ class IngestResult:
     outcome: Outcome
     mail: MailMessage
     ticket: Ticket | None
-
-
-def identify(raw: bytes) -> tuple[str, str]:
-    """(key, Message-ID) from the headers alone, before any real parsing."""
-    try:
-        headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
-        ids = message_ids(str(headers.get("Message-ID", "") or ""))
-    except Exception:
-        ids = []
-    if ids:
-        return message_key(ids[0]), ids[0]
-    return raw_key(raw), ""
 
 
 def ingest_raw(
@@ -123,7 +109,11 @@ def ingest_stored(
 
 
 def _ticket_of(mail: MailMessage) -> Ticket | None:
-    return Ticket.objects.filter(pk=mail.ticket_id).first() if mail.ticket_id else None
+    if mail.ticket_id is None:
+        return None
+    if MailMessage.ticket.is_cached(mail):  # processed a moment ago (a batch's duplicate)
+        return mail.ticket
+    return Ticket.objects.filter(pk=mail.ticket_id).first()
 
 
 def _process(
@@ -181,7 +171,8 @@ def _deliver(
         if bounced is not None:
             return Outcome.THREADED, bounced
     sender, copied = _people(parsed)
-    ticket = find_thread(parsed, sender).ticket
+    match = find_thread(parsed, sender)
+    ticket = match.ticket
     previous = None
     closed = ticket is not None and ticket.status == Status.CLOSED
     if closed and settings.MAIL_REPLY_TO_CLOSED == "follow_up":
@@ -195,7 +186,7 @@ def _deliver(
         message = _add_reply(ticket, sender, parsed, body, at)
         outcome = Outcome.THREADED
     _save_files(message, body.files)
-    _remember(mail, parsed, ticket, at)
+    _remember(mail, parsed, ticket, at, match.known)
     _add_followers(ticket, sender, copied, at)
     _finish(mail, parsed, body, ticket, message, State.PROCESSED)
     if outcome == Outcome.CREATED and live:
@@ -215,19 +206,16 @@ def _open_follow_up(closed: Ticket) -> Ticket | None:
 def _create_ticket(
     parsed: ParsedEmail, sender: Contact, body: Body, at: datetime
 ) -> tuple[Ticket, Message]:
-    tags = ["automated"] if parsed.automated else []
-    ticket = ticket_actions.do_create_ticket(
-        actor=sender,
+    return ticket_actions.do_create_inbound_ticket(
         requester=sender,
         subject=parsed.subject or "(no subject)",
         body_text=body.text,
         body_html=body.html,
         channel=Channel.EMAIL,
-        tags=tags,
+        tags=["automated"] if parsed.automated else [],
         external_id=parsed.message_id[:300],
-        created_at=at,
+        at=at,
     )
-    return ticket, Message.objects.filter(ticket=ticket).order_by("id").first()  # type: ignore[return-value]
 
 
 def _add_reply(
@@ -243,6 +231,7 @@ def _add_reply(
         channel=Channel.EMAIL,
         external_id=parsed.message_id[:300],
         at=at,
+        read_in_transaction=True,  # by threading (or the follow-up lookup)
     )
 
 
@@ -258,10 +247,12 @@ def _save_files(message: Message, files: list[StoredFile]) -> None:
         )
 
 
-def _remember(mail: MailMessage, parsed: ParsedEmail, ticket: Ticket, at: datetime) -> None:
+def _remember(
+    mail: MailMessage, parsed: ParsedEmail, ticket: Ticket, at: datetime, known: frozenset[str]
+) -> None:
+    keys = own_keys(parsed, mail.key, known)
     MailReference.objects.bulk_create(
-        [MailReference(key=k, ticket=ticket, created_at=at) for k in own_keys(parsed, mail.key)],
-        ignore_conflicts=True,
+        [MailReference(key=k, ticket=ticket, created_at=at) for k in keys], ignore_conflicts=True
     )
 
 
@@ -405,20 +396,19 @@ def _failed_ticket(
     except Exception:
         sender = unknown_sender()
     subject = (parsed.subject if parsed else "") or mail.message_id or "no subject"
-    ticket = ticket_actions.do_create_ticket(
-        actor=sender,
+    ticket, message = ticket_actions.do_create_inbound_ticket(
         requester=sender,
         subject=f"Unreadable email: {subject}"[:300],
         body_text=(
             f"Warning: this email {warning}. Its original source is attached "
             "and can be downloaded from this ticket."
         ),
+        body_html=None,
         channel=Channel.EMAIL,
         tags=["mail-parse-failed"],
         external_id=mail.message_id[:300],
+        at=timezone.now(),
     )
-    message = Message.objects.filter(ticket=ticket).order_by("id").first()
-    assert message is not None
     original = ContentFile(mail.raw_bytes, name="original.eml")
     _save_files(message, [StoredFile(mail.public_id, original, "message/rfc822")])
     return ticket, message

@@ -7,7 +7,8 @@ one message at a time, with three changes for throughput.
   exactly as a single delivery is. A crash mid-chunk leaves the rest ``received``: the
   next import of the same files, or ``heedful mail retry``, finishes them.
 - **Parsing and quote folding run in a second process** (``workers``), a chunk or two
-  ahead, while this process threads and stores: they need no database.
+  ahead, while this process threads and stores: they need no database. So does reading
+  each message's key from its headers (``identify``), which storing the raw bytes needs.
 - **Staff addresses and organization domains are read once** (``import_cache``), SLA
   policies, webhook subscriptions and the chunk's existing contacts once per chunk (a
   change made meanwhile applies from the next chunk on).
@@ -25,8 +26,9 @@ from itertools import chain
 
 from django.db import transaction
 
-from heedful.mail.actions import IngestResult, identify, ingest_raw, ingest_stored
+from heedful.mail.actions import IngestResult, ingest_raw, ingest_stored
 from heedful.mail.contacts import contacts_read_once, import_cache
+from heedful.mail.identity import identify
 from heedful.mail.models import Direction, MailMessage, Source
 from heedful.mail.parsing import Address
 from heedful.mail.prepare import Prepared, prepare_chunk
@@ -43,10 +45,16 @@ def default_workers() -> int:
     return 1 if (os.cpu_count() or 1) >= 2 else 0
 
 
-def store_raw(messages: Sequence[tuple[str, bytes]], source: str) -> list[MailMessage | None]:
+def store_raw(
+    messages: Sequence[tuple[str, bytes]],
+    source: str,
+    identified: Sequence[tuple[str, str] | None] = (),
+) -> list[MailMessage | None]:
     """The stored row of every message (one per Message-ID), new ones in one transaction;
-    None where the bulk insert skipped a row for another reason than a duplicate."""
-    identities = [identify(raw) for _, raw in messages]
+    None where the bulk insert skipped a row for another reason than a duplicate.
+    ``identified``: ``identify(raw)`` of each message where the parsing process computed it."""
+    given = list(identified) or [None] * len(messages)
+    identities = [known or identify(raw) for (_, raw), known in zip(messages, given, strict=True)]
     keys = [key for key, _ in identities]
     with transaction.atomic():
         existing = set(MailMessage.objects.filter(key__in=keys).values_list("key", flat=True))
@@ -138,8 +146,8 @@ def _ingest_chunk(
     source: str,
     live: bool,
 ) -> Iterator[tuple[str, IngestResult]]:
-    rows = store_raw(chunk, source)
     results = _prepared_or_none(prepared, len(chunk))
+    rows = store_raw(chunk, source, [r.identity if r is not None else None for r in results])
     # SLA policies, webhook subscriptions and the people on the chunk's messages: read
     # once per chunk, not per message.
     with (

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from heedful.mail.identity import identify
 from heedful.mail.parsing import ParsedEmail, html_to_text, parse_email
 from heedful.mail.quoting import Folded, fold_text
 
@@ -15,6 +16,7 @@ from heedful.mail.quoting import Folded, fold_text
 class Prepared:
     parsed: ParsedEmail
     folded: Folded  # of ``body_text(parsed)``
+    identity: tuple[str, str]  # ``identify(raw)``: here, it is CPU the storing process saves
 
 
 def clean(text: str) -> str:
@@ -33,7 +35,7 @@ def body_text(parsed: ParsedEmail) -> str:
 
 def prepare(raw: bytes) -> Prepared:
     parsed = parse_email(raw)
-    return Prepared(parsed, fold_text(body_text(parsed)))
+    return Prepared(parsed, fold_text(body_text(parsed)), identify(raw))
 
 
 def prepare_chunk(raws: Sequence[bytes]) -> list[Prepared]:

@@ -9,26 +9,18 @@ problem is never buried in an old ticket.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 
 from heedful.customers.models import Contact
+from heedful.mail.identity import message_key
 from heedful.mail.models import MailFollower, MailReference
 from heedful.mail.parsing import ParsedEmail
 from heedful.tickets.models import Ticket
 
 MAX_REFERENCES = 100
-
-
-def message_key(message_id: str) -> str:
-    return hashlib.sha256(message_id.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def raw_key(raw: bytes) -> str:
-    return hashlib.sha256(b"raw:" + raw).hexdigest()
 
 
 def thread_index_key(root: str) -> str:
@@ -39,6 +31,8 @@ def thread_index_key(root: str) -> str:
 class ThreadMatch:
     ticket: Ticket | None
     via: str = ""  # in-reply-to, references, thread-index, message-id, subject-ref, plus-address
+    # The message's keys that lead to a ticket already: storing them again would do nothing.
+    known: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 def reference_keys(parsed: ParsedEmail) -> list[tuple[str, str]]:
@@ -62,7 +56,7 @@ def find_thread(parsed: ParsedEmail, sender: Contact) -> ThreadMatch:
         found = {r.key: r.ticket for r in references.select_related("ticket")}
         for key, via in keys:
             if key in found:
-                return ThreadMatch(found[key], via)
+                return ThreadMatch(found[key], via, frozenset(found))
     for number, via in _ref_numbers(parsed):
         ticket = Ticket.objects.filter(number=number).first()
         if ticket is not None and is_participant(ticket, sender):
@@ -87,7 +81,8 @@ def is_participant(ticket: Ticket, contact: Contact) -> bool:
     return MailFollower.objects.filter(ticket=ticket, contact=contact).exists()
 
 
-def own_keys(parsed: ParsedEmail, key: str) -> list[str]:
-    """Every key that should lead to this message's ticket from now on."""
+def own_keys(parsed: ParsedEmail, key: str, known: frozenset[str] = frozenset()) -> list[str]:
+    """Every key that should lead to this message's ticket from now on (but ``known``,
+    those that lead to a ticket already)."""
     keys = [key, *(k for k, _ in reference_keys(parsed))]
-    return list(dict.fromkeys(keys))
+    return [k for k in dict.fromkeys(keys) if k not in known]
