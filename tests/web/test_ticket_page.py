@@ -137,13 +137,13 @@ def test_it_renders_with_a_bounded_number_of_queries(
         )
         actions.do_assign_ticket(acme_ticket, author, actor=author)
     actions.do_change_team(acme_ticket, support, actor=alice)
-    # session, user, ticket; tags, requester's open count, teams, agents, messages,
-    # attachments, events, users and teams named by events, collaborators (13); then the
-    # frame: unread notifications, the team ids and the five sidebar counts (7); the SLA
-    # panel's active policies (1) and the outgoing emails' delivery states (1); the
-    # "Follow up on…" panel's pending follow-ups (1; the frame's due count shares the
-    # unread-notifications query).
-    with django_assert_num_queries(23):
+    # session, user, ticket; tags, requester's open count, teams, agents, events,
+    # messages, collaborators (10: no file to read attachments for, and the people and
+    # teams the events name are among the agents and teams already read); the outgoing
+    # emails' delivery states (1); the frame's counters (1); the SLA panel's active
+    # policies (1; the clocks read the events above); the "Follow up on…" panel's
+    # pending follow-ups (1).
+    with django_assert_num_queries(14):
         response = agent.get(f"/tickets/{acme_ticket.ref}/")
     assert response.status_code == 200
     assert len(response.context["timeline"]) >= extra_messages + 2

@@ -54,6 +54,13 @@ def ticket_moments(ticket: Ticket) -> list[Moment]:
     return moments_from_events(ticket, events)
 
 
+def moments_of_events(ticket: Ticket, events: Iterable[TicketEvent]) -> list[Moment]:
+    """:func:`ticket_moments` from the ticket's events already loaded (the ticket page
+    reads them for its timeline), oldest first."""
+    rows = ({name: getattr(event, name) for name in _EVENT_FIELDS} for event in events)
+    return moments_from_events(ticket, rows)
+
+
 def moments_by_ticket(tickets: Iterable[Ticket]) -> dict[int, list[Moment]]:
     """:func:`ticket_moments` of many tickets in one query (organizations selected
     by the caller), by ticket id."""

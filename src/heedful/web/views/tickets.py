@@ -25,7 +25,7 @@ from heedful.web.forms import (
     apply_action,
     editing_choices,
 )
-from heedful.web.timeline import build_timeline, sentiment_trend
+from heedful.web.timeline import KnownNames, build_timeline, load_events, sentiment_trend
 
 MAX_ATTACHMENTS = 10
 
@@ -50,6 +50,14 @@ def _editing_choices(user: User) -> dict[str, Any]:
     return {**editing_choices(), "reply_statuses": REPLY_STATUSES}
 
 
+def _known_names(choices: dict[str, Any]) -> KnownNames:
+    """The selects' agents and teams name most people and teams in the events."""
+    return KnownNames(
+        users={agent.pk: agent.display_name for agent in choices.get("agents", [])},
+        teams={team.pk: team.name for team in choices.get("teams", [])},
+    )
+
+
 def render_ticket(
     request: StaffRequest, ticket: Ticket, *, status: int = 200, **forms: Any
 ) -> HttpResponse:
@@ -60,12 +68,16 @@ def render_ticket(
         .filter(requester_id=ticket.requester_id, status__in=UNSOLVED_STATUSES)
         .count()
     )
-    timeline = build_timeline(ticket)
+    choices = _editing_choices(user)
+    events = load_events(ticket)
+    timeline = build_timeline(ticket, events, _known_names(choices))
     context = {
-        **_editing_choices(user),
+        **choices,
         "ticket": ticket,
-        "timeline": timeline,
-        "sentiment_trend": sentiment_trend(timeline),
+        "timeline": timeline.entries,
+        "events": events,  # the SLA clocks read the same log
+        "emails": timeline.emails,
+        "sentiment_trend": sentiment_trend(timeline.entries),
         "tags": tags,
         "collaborators": list(ticket.collaborators.all()),
         "requester_open_count": requester_open,
