@@ -136,20 +136,31 @@ def test_it_falls_back_to_the_team_lead_then_the_assignee_then_nobody(
     ]  # fmt: skip
 
 
-def test_it_emails_the_owner_when_the_survey_has_no_ticket(
-    dave: Contact, bob_owns_acme: Organization, django_capture_on_commit_callbacks: Any
-) -> None:
+def test_it_notifies_the_owner_about_the_contact_when_the_survey_has_no_ticket(
+    client: Client, dave: Contact, bob: User, bob_owns_acme: Organization,
+    django_capture_on_commit_callbacks: Any,
+) -> None:  # fmt: skip
     request = sent_nps(dave)
     with django_capture_on_commit_callbacks(execute=True):
         do_answer(request, {RATING: 3, COMMENT: "Too expensive."})
     task = FollowUpTask.objects.get()
     assert (task.metric, task.rating, task.ticket) == ("nps", 3, None)
-    assert Notification.objects.count() == 0
+    notification = Notification.objects.get()
+    assert (
+        notification.recipient, notification.kind, notification.ticket, notification.contact,
+        notification.text,
+    ) == (
+        bob, NotificationKind.ASSIGNED, None, dave, "Follow up: Dave Doe rated NPS 3",
+    )  # fmt: skip
+    # One email, this app's, which links to the follow-up (not the notification's copy).
     [email] = emails_to("bob@heedful.test")
     assert email.subject == "Follow up: Dave Doe rated NPS 3"
     assert f"/feedback/follow-ups/{task.public_id}/" in str(email.body)
     task.refresh_from_db()
     assert task.owner_emailed_at is not None
+    html = login(client, bob).get("/notifications/").content.decode()
+    assert f'<a href="/contacts/{dave.public_id}/" class="notification-link">' in html
+    assert "<span>Follow up: Dave Doe rated NPS 3</span>" in html
 
 
 def test_it_uses_the_configured_due_days(
@@ -272,11 +283,11 @@ def test_it_lists_mine_and_all_open_follow_ups(
     assert everyone.count('class="ticket-row follow-up-row"') == 2
     assert '<span class="muted">nobody</span>' in everyone
     # The same number of queries whatever the number of rows.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(6):
         client.get("/feedback/follow-ups/?show=all")
     for _ in range(5):
         do_answer(sent_nps(dave), {RATING: 1})
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(6):
         assert (
             client.get("/feedback/follow-ups/?show=all")
             .content.decode()

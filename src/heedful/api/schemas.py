@@ -50,9 +50,12 @@ class TeamRef(Schema):
     name: str
 
 
-class CustomerTicketOut(Schema):
-    """A ticket as a customer's token sees it: what end users see in Zendesk's and
-    Freshdesk's APIs, without the desk's internal SLA due times."""
+class AgentName(Schema):
+    name: str
+
+
+class _TicketBase(Schema):
+    """What staff and the ticket's customer both see."""
 
     ref: str
     subject: str
@@ -61,21 +64,31 @@ class CustomerTicketOut(Schema):
     channel: Channel
     requester: ContactRef
     organization: OrganizationRef | None
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    solved_at: datetime | None
+
+
+class CustomerTicketOut(_TicketBase):
+    """A ticket as a customer's token sees it: what requesters see in Zendesk's and
+    Freshdesk's end-user APIs and in the portal (its state, and who answers by name), not
+    the desk's workings: no tags, team, custom fields, username of the agent, SLA due
+    times, waiting time or message count (which counts internal notes)."""
+
+    assignee: AgentName | None
+
+
+class TicketOut(_TicketBase):
+    """A ticket as staff see it: also its tags, team, custom fields and the due times of
+    its running SLA clocks."""
+
     assignee: UserRef | None
     team: TeamRef | None
     tags: list[str]
     custom_fields: dict[str, Any]
     message_count: int
-    created_at: datetime
-    updated_at: datetime
-    first_response_at: datetime | None
-    solved_at: datetime | None
     waiting_since: datetime | None
-
-
-class TicketOut(CustomerTicketOut):
-    """A ticket as staff see it: also the due times of its running SLA clocks."""
-
     first_response_due_at: datetime | None = Field(
         description="When the running first-response SLA clock falls due; null when none runs."
     )
@@ -160,8 +173,16 @@ def team_ref(team: Team | None) -> TeamRef | None:
 
 def ticket_out(ticket: Ticket, *, tags: Sequence[str] | None = None) -> TicketOut:
     """The staff view of a ticket. ``tags`` saves a query when the caller prefetched them."""
+    if tags is None:
+        tags = sorted(ticket.tags.values_list("name", flat=True))
     return TicketOut(
-        **_customer_ticket_fields(ticket, tags),
+        **_shared_ticket_fields(ticket),
+        assignee=user_ref(ticket.assignee),
+        team=team_ref(ticket.team),
+        tags=list(tags),
+        custom_fields=dict(ticket.custom_fields),
+        message_count=ticket.message_count,
+        waiting_since=ticket.waiting_since,
         first_response_due_at=ticket.first_response_due_at,
         next_update_due_at=ticket.next_update_due_at,
         unblock_due_at=ticket.unblock_due_at,
@@ -172,15 +193,14 @@ def ticket_out(ticket: Ticket, *, tags: Sequence[str] | None = None) -> TicketOu
 def ticket_out_for(
     user: User, ticket: Ticket, *, tags: Sequence[str] | None = None
 ) -> TicketOut | CustomerTicketOut:
-    """The ticket as ``user`` may see it: a customer gets no SLA due times."""
+    """The ticket as ``user`` may see it: a customer gets CustomerTicketOut."""
     if is_customer(user):
-        return CustomerTicketOut(**_customer_ticket_fields(ticket, tags))
+        assignee = None if ticket.assignee is None else AgentName(name=ticket.assignee.display_name)
+        return CustomerTicketOut(**_shared_ticket_fields(ticket), assignee=assignee)
     return ticket_out(ticket, tags=tags)
 
 
-def _customer_ticket_fields(ticket: Ticket, tags: Sequence[str] | None) -> dict[str, Any]:
-    if tags is None:
-        tags = sorted(ticket.tags.values_list("name", flat=True))
+def _shared_ticket_fields(ticket: Ticket) -> dict[str, Any]:
     return {
         "ref": ticket.ref,
         "subject": ticket.subject,
@@ -189,16 +209,10 @@ def _customer_ticket_fields(ticket: Ticket, tags: Sequence[str] | None) -> dict[
         "channel": Channel(ticket.channel),
         "requester": contact_ref(ticket.requester),
         "organization": organization_ref(ticket.organization),
-        "assignee": user_ref(ticket.assignee),
-        "team": team_ref(ticket.team),
-        "tags": list(tags),
-        "custom_fields": dict(ticket.custom_fields),
-        "message_count": ticket.message_count,
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
         "first_response_at": ticket.first_response_at,
         "solved_at": ticket.solved_at,
-        "waiting_since": ticket.waiting_since,
     }
 
 

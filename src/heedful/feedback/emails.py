@@ -72,7 +72,8 @@ def send_closing_the_loop_email(task: FollowUpTask) -> None:
 
 
 def send_follow_up_owner_email(task: FollowUpTask) -> None:
-    """The owner of a follow-up without a ticket (no in-app notification possible)."""
+    """The owner of a follow-up without a ticket: a link to the follow-up, where the
+    in-app notification (heedful.feedback.followups) links to the contact."""
     assert task.owner is not None and task.owner.email
     url = f"{settings.BASE_URL}{reverse('feedback:follow_up', args=[task.public_id])}"
     label = "NPS" if task.metric == "nps" else "CSAT"

@@ -5,9 +5,9 @@ never opens a second one), owned by the organization's account owner, else the t
 team's lead, else the ticket's assignee (else nobody: it still shows under "all").
 It is due FEEDBACK_FOLLOW_UP_DUE_DAYS later on a 24/7 calendar (weekends count).
 
-The owner hears of it by an in-app "assigned" notification on the ticket (emailed by
-the tickets' worker job) — or, when the survey has no ticket (NPS), by an email from
-this app's worker job, since a notification needs a ticket.
+The owner hears of it by an in-app "assigned" notification about the ticket, emailed by
+the tickets' worker job; when the survey has no ticket (NPS), about the contact, and
+emailed by this app's worker job with a link to the follow-up itself.
 
 Closing records what was done; "tell the customer" emails the contact a short
 "closing the loop" note, sent by the worker after commit, at most once.
@@ -113,19 +113,21 @@ def do_open_follow_up(request: SurveyRequest, response: Response) -> FollowUpTas
 
 
 def _tell_owner(task: FollowUpTask, owner: User, ticket: Ticket | None) -> None:
+    # "assigned", not "follow_up" (a reminder of heedful.reminders that fell due, shown
+    # as "Follow-up due"): the owner now answers for this customer (and their ticket).
+    notification = Notification.objects.create(
+        recipient=owner, kind=NotificationKind.ASSIGNED, ticket=ticket,
+        contact=task.contact if ticket is None else None, text=notification_text(task),
+    )  # fmt: skip
     if ticket is not None:
-        # No follow-up kind of notification exists (accounts.models); "assigned" is the
-        # closest: the owner now answers for this customer's ticket.
         from heedful.tickets import tasks as ticket_tasks
 
-        notification = Notification.objects.create(
-            recipient=owner, kind=NotificationKind.ASSIGNED, ticket=ticket,
-            text=notification_text(task),
-        )  # fmt: skip
         transaction.on_commit(
             lambda: ticket_tasks.email_notification.enqueue(notification_id=notification.pk)
         )
         return
+    # Not the notification's email copy, which would link to the contact's page: the
+    # follow-up, with its due time, is what the owner has to act on.
     from heedful.feedback.tasks import email_follow_up_owner
 
     task_id = task.pk
@@ -234,7 +236,7 @@ def do_send_closing_the_loop(follow_up_id: int) -> bool:
 
 
 def do_email_owner(follow_up_id: int) -> bool:
-    """Email the owner of a follow-up that has no ticket (so no notification); once."""
+    """Email the owner of a follow-up that has no ticket; once."""
     from heedful.feedback import emails
 
     with transaction.atomic():

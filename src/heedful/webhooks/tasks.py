@@ -88,7 +88,8 @@ def send_due_webhooks() -> int:
 
 @task()
 def email_subscription_disabled(subscription_id: int) -> bool:
-    """The account's Notification model needs a ticket, so the owner is told by email."""
+    """An in-app Notification is about a ticket or a contact, and this is about neither,
+    so the owner is told by email."""
     subscription = Subscription.objects.select_related("owner").filter(pk=subscription_id).first()
     if subscription is None or subscription.is_active or not subscription.owner.email:
         return False
