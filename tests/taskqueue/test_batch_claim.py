@@ -5,7 +5,6 @@ a failing job fails alone; a killed worker's batch runs again after the stale li
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -18,17 +17,6 @@ from django_tasks_db.models import DBTaskResult
 from heedful.taskqueue.worker import Worker
 from tests.conftest import make_worker
 from tests.taskqueue import tasks
-
-DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
-
-@pytest.fixture(autouse=True)
-def database_queue(settings: Any) -> Iterator[None]:
-    settings.TASKS = DB_TASKS
-    tasks.RUNS.clear()
-    tasks.AFTER_RUN.clear()
-    yield
-    tasks.AFTER_RUN.clear()
 
 
 def claim_numbers(worker: Worker) -> list[int]:

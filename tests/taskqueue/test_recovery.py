@@ -4,7 +4,6 @@ queued again after HEEDFUL_TASK_STALE_AFTER minutes and run once; younger ones a
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -17,17 +16,10 @@ from heedful.taskqueue import recovery
 from tests.conftest import make_worker
 from tests.taskqueue import tasks
 
-DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
 
 @pytest.fixture(autouse=True)
-def database_queue(settings: Any) -> Iterator[None]:
-    settings.TASKS = DB_TASKS
+def stale_after(settings: Any) -> None:
     settings.TASK_STALE_AFTER_MINUTES = 30
-    tasks.RUNS.clear()
-    tasks.AFTER_RUN.clear()
-    yield
-    tasks.AFTER_RUN.clear()
 
 
 def left_running(number: int, *, minutes_ago: int) -> DBTaskResult:

@@ -4,7 +4,6 @@ recorded, held jobs given back, each job run exactly once."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,17 +15,6 @@ from heedful.taskqueue import worker as worker_module
 from heedful.taskqueue.worker import Worker
 from tests.conftest import make_worker
 from tests.taskqueue import tasks
-
-DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
-
-@pytest.fixture(autouse=True)
-def database_queue(settings: Any) -> Iterator[None]:
-    settings.TASKS = DB_TASKS
-    tasks.RUNS.clear()
-    tasks.AFTER_RUN.clear()
-    yield
-    tasks.AFTER_RUN.clear()
 
 
 @pytest.mark.django_db(transaction=True)
