@@ -120,7 +120,7 @@ def test_it_shows_light_agents_only_their_tickets(
     client = as_user(carol)
     response = client.get("/inbox/open/")
     assert response.status_code == 200
-    refs = [t.ref for t in response.context["page"].tickets]
+    refs = [row["ref"] for row in response.context["rows"]]
     assert refs == [world.looped.ref, world.finance_owned.ref]
     assert client.get(f"/tickets/{world.looped.ref}/").status_code == 200
     assert client.get(f"/tickets/{world.finance_owned.ref}/").status_code == 200

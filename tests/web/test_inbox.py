@@ -10,11 +10,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from heedful.accounts.models import Team, User
+from heedful.accounts.actions import do_create_user
+from heedful.accounts.models import Role, Team, User
 from heedful.customers.models import Contact
 from heedful.tickets import actions
-from heedful.tickets.models import Status, Ticket
-from heedful.web.inbox_rows import InboxRow, row_html
+from heedful.tickets.inbox import InboxQuery, inbox_page, inbox_values_page
+from heedful.tickets.models import Status, Ticket, format_ref
+from heedful.web.inbox_rows import ROW_FIELDS, InboxRow, inbox_rows, row_html
 from heedful.web.views import inbox as inbox_views
 
 START = timezone.now() - timedelta(days=30)
@@ -28,7 +30,7 @@ def agent(client: Client, alice: User) -> Client:
 
 def refs(response: Any) -> list[str]:
     assert response.status_code == 200
-    return [t.ref for t in response.context["page"].tickets]
+    return [row["ref"] for row in response.context["rows"]]
 
 
 def make_many(make_ticket: Callable[..., Ticket], count: int, **kwargs: Any) -> list[Ticket]:
@@ -49,13 +51,16 @@ def test_it_lists_with_a_constant_number_of_queries(
     django_assert_num_queries: Any,
 ) -> None:
     for i in range(count):
-        make_ticket(subject=f"Ticket {i}", assignee=alice, team=support, tags=[f"t{i}", "vip"])
+        make_ticket(subject=f"Ticket {i}", assignee=alice, team=support, tags=["vip", f"t{i}"])
     # session, user, capped count, rows, tags, teams, agents, the nearest SLA clocks; then
     # the frame, one statement: unread notifications, due follow-ups, five sidebar counts.
     with django_assert_num_queries(9):
         response = agent.get("/inbox/open/")
     assert len(refs(response)) == count
-    assert response.context["page"].tickets[0].tags.all()[0].name in ("vip", "t0")
+    # Each row's own tags, in name order.
+    assert [row["tags"] for row in response.context["rows"]] == [
+        [f"t{i}", "vip"] for i in range(count)
+    ]
 
 
 def test_it_walks_every_ticket_exactly_once_across_pages(
@@ -226,6 +231,50 @@ def test_it_renders_rows_with_every_column(
         'class="age"',
     ]:
         assert text in html, text
+
+
+def test_it_reads_each_rows_values_as_the_models_have_them(
+    make_ticket: Callable[..., Ticket], alice: User, support: Team
+) -> None:
+    """The page reads rows as values (web/inbox_rows.ROW_FIELDS); the API reads models."""
+    nameless = do_create_user("zed", role=Role.AGENT, email="zed@heedful.test")
+    full = do_create_user("yan", role=Role.AGENT, first_name="Yan", last_name="Li")
+    walk_in = Contact.objects.create(name="Walk In", email="walk@in.test")
+    unassigned = make_ticket(subject="On page 2")
+    make_ticket(assignee=alice, team=support, tags=["zeta", "alpha", "mid"])
+    make_ticket(assignee=nameless, requester=walk_in, priority="urgent")
+    make_ticket(assignee=full, tags=["solo"])
+    query = InboxQuery(view="open", sort="newest", page_size=3)
+    models, values = inbox_page(alice, query), inbox_values_page(alice, query, ROW_FIELDS)
+    assert (values.next_cursor, values.count) == (models.next_cursor, models.count)
+    rows = inbox_rows(values.tickets, timezone.now())
+    expected = [
+        (
+            t.ref, t.subject, t.requester.name,
+            t.organization.name if t.organization else "",
+            str(t.organization.public_id) if t.organization else "",
+            t.status, t.priority, t.assignee.display_name if t.assignee else "",
+            t.team.name if t.team else "", [tag.name for tag in t.tags.all()],
+        )
+        for t in models.tickets
+    ]  # fmt: skip
+    assert [
+        (
+            row["ref"], row["subject"], row["requester"], row["organization"],
+            row["organization_id"], row["status"], row["priority"], row["assignee"],
+            row["team"], row["tags"],
+        )
+        for row in rows
+    ] == expected  # fmt: skip
+    assert [e[7] for e in expected] == ["Yan Li", "zed", "Alice"]
+    assert [e[9] for e in expected] == [["solo"], [], ["alpha", "mid", "zeta"]]
+    assert expected[1][3:5] == ("", "")
+    assert rows[0]["url"] == f"/tickets/{rows[0]['ref']}/"
+    second = inbox_values_page(
+        alice, InboxQuery(sort="newest", cursor=values.next_cursor), ROW_FIELDS
+    )
+    assert [format_ref(t["number"]) for t in second.tickets] == [unassigned.ref]
+    assert second.tickets[0]["assignee__username"] is None and second.next_cursor == ""
 
 
 def test_it_caps_the_count(

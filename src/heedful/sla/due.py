@@ -51,14 +51,14 @@ def due_clock(clock: TicketClock, now: datetime) -> DueClock:
     )
 
 
-def attach_nearest_clocks(tickets: Sequence[Ticket], now: datetime) -> None:
-    """Set ``ticket.sla_due`` (a DueClock or None) on each ticket: its running clock
-    that is due first. One query for the whole page."""
-    if not tickets:
-        return
+def nearest_clocks(ticket_ids: Sequence[int], now: datetime) -> dict[int, DueClock]:
+    """The running clock of each ticket that is due first, by ticket id (a ticket without
+    one is left out). One query for the whole page."""
+    if not ticket_ids:
+        return {}
     clocks = (
         TicketClock.objects.filter(
-            ticket_id__in=[t.pk for t in tickets], state=ClockState.RUNNING, due_at__isnull=False
+            ticket_id__in=list(ticket_ids), state=ClockState.RUNNING, due_at__isnull=False
         )
         .only("ticket_id", "kind", "cycle", "due_at", "warn_at", "state")
         .order_by("ticket_id", "due_at", "id")
@@ -66,9 +66,15 @@ def attach_nearest_clocks(tickets: Sequence[Ticket], now: datetime) -> None:
     nearest: dict[int, TicketClock] = {}
     for clock in clocks:
         nearest.setdefault(clock.ticket_id, clock)
+    return {ticket_id: due_clock(clock, now) for ticket_id, clock in nearest.items()}
+
+
+def attach_nearest_clocks(tickets: Sequence[Ticket], now: datetime) -> None:
+    """Set ``ticket.sla_due`` (a DueClock or None) on each ticket: its running clock
+    that is due first. One query for the whole page."""
+    nearest = nearest_clocks([t.pk for t in tickets], now)
     for ticket in tickets:
-        found = nearest.get(ticket.pk)
-        ticket.sla_due = due_clock(found, now) if found is not None else None  # type: ignore[attr-defined]
+        ticket.sla_due = nearest.get(ticket.pk)  # type: ignore[attr-defined]
 
 
 def breaching_next(user: User) -> QuerySet[Ticket]:

@@ -18,10 +18,10 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -81,9 +81,12 @@ class InboxQuery:
     page_size: int = 50
 
 
+Row = TypeVar("Row")
+
+
 @dataclass
-class InboxPage:
-    tickets: list[Ticket]
+class InboxPage(Generic[Row]):
+    tickets: list[Row]
     next_cursor: str
     count: int
     count_is_capped: bool
@@ -280,23 +283,31 @@ def _each_phase(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return unsolved.union(tickets.filter(phase=Phase.SOLVED).order_by(), all=True)
 
 
-def sorted_page(
-    tickets: QuerySet[Ticket], sort: str, cursor: str, page_size: int, *, by_phase: bool = False
-) -> tuple[list[Ticket], str]:
-    """One keyset page of ``tickets`` in a SORTS order, after ``cursor`` when given:
-    (rows, next cursor or ""). ``by_phase`` reads it as two ranges, see _each_phase."""
+def _ordered_after(
+    tickets: QuerySet[Ticket], sort: str, cursor: str, by_phase: bool
+) -> tuple[QuerySet[Ticket], str]:
+    """``tickets`` after ``cursor`` in a SORTS order, and the sort column."""
     if sort not in SORTS:
         raise BadInboxQuery(f"unknown sort {sort!r}")
     _, column, ascending = SORTS[sort]
     if cursor:
         tickets = seek_after(tickets, column, ascending, cursor)
-    tickets = tickets.select_related("requester", "organization", "assignee", "team")
     if by_phase:
         tickets = _each_phase(tickets)
     # The sort columns are never NULL: plain ASC/DESC, which both databases read
     # straight from the index (a NULLS LAST that differs from the index's order would sort).
     order = [column, "id"] if ascending else [f"-{column}", "-id"]
-    rows = list(tickets.order_by(*order)[: page_size + 1])
+    return tickets.order_by(*order), column
+
+
+def sorted_page(
+    tickets: QuerySet[Ticket], sort: str, cursor: str, page_size: int, *, by_phase: bool = False
+) -> tuple[list[Ticket], str]:
+    """One keyset page of ``tickets`` in a SORTS order, after ``cursor`` when given:
+    (rows, next cursor or ""). ``by_phase`` reads it as two ranges, see _each_phase."""
+    related = tickets.select_related("requester", "organization", "assignee", "team")
+    ordered, column = _ordered_after(related, sort, cursor, by_phase)
+    rows = list(ordered[: page_size + 1])
     # After the read: a UNION takes no prefetch_related.
     prefetch_related_objects(rows, Prefetch("tags", queryset=Tag.objects.only("id", "name")))
     if len(rows) <= page_size:
@@ -305,14 +316,57 @@ def sorted_page(
     return rows, encode_cursor(getattr(rows[-1], column), rows[-1].pk)
 
 
-def inbox_page(user: User, query: InboxQuery) -> InboxPage:
+def sorted_values(
+    tickets: QuerySet[Ticket], sort: str, cursor: str, page_size: int, fields: Sequence[str]
+) -> tuple[list[dict[str, Any]], str]:
+    """``sorted_page`` as dicts of ``fields`` (which may follow foreign keys, e.g.
+    ``requester__name``) plus ``id`` and ``tags`` (the names, in name order), read with
+    one plain query for the rows and one for their tags: 50 rows as model instances with
+    four related ones and a tag manager each cost more CPU than the SQL."""
+    ordered, column = _ordered_after(tickets, sort, cursor, False)
+    rows = list(ordered.values("id", column, *fields)[: page_size + 1])
+    next_cursor = ""
+    if len(rows) > page_size:
+        rows = rows[:page_size]
+        next_cursor = encode_cursor(rows[-1][column], rows[-1]["id"])
+    tags: dict[int, list[str]] = {row["id"]: [] for row in rows}
+    if tags:
+        tagged = TicketTag.objects.filter(ticket_id__in=list(tags)).order_by("tag__name")
+        for ticket_id, name in tagged.values_list("ticket_id", "tag__name"):
+            tags[ticket_id].append(name)
+    for row in rows:
+        row["tags"] = tags[row["id"]]
+    return rows, next_cursor
+
+
+def _inbox_page(
+    user: User, query: InboxQuery, read: Callable[[QuerySet[Ticket]], tuple[list[Row], str]]
+) -> InboxPage[Row]:
     if query.sort not in SORTS:  # before counting anything
         raise BadInboxQuery(f"unknown sort {query.sort!r}")
     filtered = apply_filters(_view_queryset(user, query.view), query.filters)
     limit = settings.INBOX_COUNT_LIMIT
     count = filtered.tickets.order_by()[: limit + 1].count() if filtered.countable else 0
-    rows, next_cursor = sorted_page(filtered.tickets, query.sort, query.cursor, query.page_size)
+    rows, next_cursor = read(filtered.tickets)
     if not filtered.countable:
         # "50+": what this page shows, and whether more follow.
         return InboxPage(rows, next_cursor, len(rows), bool(next_cursor), filtered.organization)
     return InboxPage(rows, next_cursor, min(count, limit), count > limit, filtered.organization)
+
+
+def inbox_page(user: User, query: InboxQuery) -> InboxPage[Ticket]:
+    def read(tickets: QuerySet[Ticket]) -> tuple[list[Ticket], str]:
+        return sorted_page(tickets, query.sort, query.cursor, query.page_size)
+
+    return _inbox_page(user, query, read)
+
+
+def inbox_values_page(
+    user: User, query: InboxQuery, fields: Sequence[str]
+) -> InboxPage[dict[str, Any]]:
+    """``inbox_page`` with each row as a dict (see ``sorted_values``)."""
+
+    def read(tickets: QuerySet[Ticket]) -> tuple[list[dict[str, Any]], str]:
+        return sorted_values(tickets, query.sort, query.cursor, query.page_size, fields)
+
+    return _inbox_page(user, query, read)

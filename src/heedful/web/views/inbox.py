@@ -13,10 +13,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from heedful.accounts.models import User
-from heedful.sla.due import attach_nearest_clocks
 from heedful.tickets.access import visible_tickets
 from heedful.tickets.actions import BulkChange, do_bulk_update
-from heedful.tickets.inbox import FILTERS, SORTS, VIEWS, BadInboxQuery, InboxQuery, inbox_page
+from heedful.tickets.inbox import (
+    FILTERS,
+    SORTS,
+    VIEWS,
+    BadInboxQuery,
+    InboxQuery,
+    inbox_values_page,
+)
 from heedful.web.decorators import StaffRequest, require_full_agent, staff_required
 from heedful.web.forms import (
     NO_ASSIGNEE,
@@ -26,7 +32,7 @@ from heedful.web.forms import (
     editing_choices,
     form_error_text,
 )
-from heedful.web.inbox_rows import inbox_rows, rows_html
+from heedful.web.inbox_rows import ROW_FIELDS, inbox_rows, rows_html
 
 INBOX_PAGE_SIZE = 50
 DEFAULT_SORT = "waiting"
@@ -66,12 +72,10 @@ def inbox(request: StaffRequest, view: str) -> HttpResponse:
         page_size=INBOX_PAGE_SIZE,
     )
     try:
-        page = inbox_page(request.user, query)
+        page = inbox_values_page(request.user, query, ROW_FIELDS)
     except BadInboxQuery as exc:
         return _bad_request(request, f"This inbox cannot be shown: {exc}.", request.path)
-    # The nearest due SLA clock of each row: one query for the page.
-    attach_nearest_clocks(page.tickets, timezone.now())
-    rows = inbox_rows(page.tickets)
+    rows = inbox_rows(page.tickets, timezone.now())
     context = {
         **_choices(),
         "view": view,
