@@ -174,3 +174,20 @@ def test_it_prints_the_time_of_each_entry_in_the_local_zone(
     stamp = '<time datetime="2025-03-05T14:07:09+01:00" title="2025-03-05 14:07:09">Mar 5, 14:07'
     assert f"{stamp} · {ago(at)}</time>" in html
     assert '<span class="avatar avatar-customer" aria-hidden="true">DD</span>' in html
+
+
+def test_it_escapes_names_and_event_texts_in_the_timeline(
+    agent: Client, acme_ticket: Ticket, alice: User, dave: Contact
+) -> None:
+    # The timeline is printed in Python (heedful.web.timeline_html), not by the template.
+    dave.name = 'Dave <b>"D&D"</b>'
+    dave.save(update_fields=["name"])
+    actions.do_change_subject(acme_ticket, "<script>alert('x')</script>", actor=alice)
+
+    html = agent.get(f"/tickets/{acme_ticket.ref}/").content.decode()
+
+    assert "<script>alert" not in html
+    assert '<strong class="author">Dave &lt;b&gt;&quot;D&amp;D&quot;&lt;/b&gt;</strong>' in html
+    assert (
+        "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;”</span>" in html
+    )  # the end of "changed the subject from “…” to “…”"

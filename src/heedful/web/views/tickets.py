@@ -26,6 +26,7 @@ from heedful.web.forms import (
     editing_choices,
 )
 from heedful.web.timeline import KnownNames, build_timeline, load_events, sentiment_trend
+from heedful.web.timeline_html import timeline_html
 
 MAX_ATTACHMENTS = 10
 
@@ -75,6 +76,7 @@ def render_ticket(
         **choices,
         "ticket": ticket,
         "timeline": timeline.entries,
+        "timeline_html": timeline_html(timeline.entries),
         "events": events,  # the SLA clocks read the same log
         "emails": timeline.emails,
         "sentiment_trend": sentiment_trend(timeline.entries),
