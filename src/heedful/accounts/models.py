@@ -21,6 +21,12 @@ class Role(models.TextChoices):
     CUSTOMER = "customer", "Customer"
 
 
+def display_name_of(first_name: str, last_name: str, username: str) -> str:
+    """A user's name as the product shows it, from its three columns (for rows read as
+    values); ``User.display_name`` for an instance."""
+    return f"{first_name} {last_name}".strip() or username
+
+
 class User(AbstractUser):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.AGENT)
@@ -34,7 +40,7 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.get_full_name() or self.username
+        return display_name_of(self.first_name, self.last_name, self.username)
 
     @property
     def is_staff_member(self) -> bool:

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from heedful.accounts.models import display_name_of
 from heedful.sla.due import DueClock, nearest_clocks
 from heedful.tickets.models import Priority, Status, format_ref
 from heedful.web.templatetags.workspace import age, initials
@@ -87,11 +88,6 @@ ROW_FIELDS = (
 )  # fmt: skip
 
 
-def display_name(first_name: str, last_name: str, username: str) -> str:
-    """What ``User.display_name`` returns, from the three columns."""
-    return f"{first_name} {last_name}".strip() or username
-
-
 def inbox_row(
     ticket: dict[str, Any], due: DueClock | None, url_of: Callable[[str], str]
 ) -> InboxRow:
@@ -99,7 +95,7 @@ def inbox_row(
     ref = format_ref(ticket["number"])
     assignee = ""
     if ticket["assignee__username"] is not None:
-        assignee = display_name(
+        assignee = display_name_of(
             ticket["assignee__first_name"],
             ticket["assignee__last_name"],
             ticket["assignee__username"],
