@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db import connection
 
+from heedful.search.fulltext import INDEXES
+
 Row = Sequence[Any]
 
 
@@ -87,18 +89,39 @@ class SqliteWriter(BulkWriter):
         ).fetchall()
         return [(str(name), str(sql)) for name, sql in found]
 
+    def _full_text_triggers(self, tables: Sequence[str]) -> list[tuple[str, str]]:
+        """The triggers that keep the full-text indexes of ``tables`` up to date: one
+        'rebuild' after the load costs a quarter of the CPU of indexing row by row."""
+        marks = ", ".join("?" for _ in tables)
+        found = self.raw.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+            f"AND name LIKE 'search%' AND tbl_name IN ({marks})",
+            list(tables),
+        ).fetchall()
+        return [(str(name), str(sql)) for name, sql in found]
+
+    def _rebuild_full_text(self, tables: Sequence[str]) -> None:
+        for index in INDEXES:
+            if index.table in tables:
+                self.raw.execute(f"INSERT INTO {index.name}({index.name}) VALUES ('rebuild')")
+
     @contextmanager
     def bulk_load(self, tables: Sequence[str], drop_indexes: bool) -> Iterator[None]:
         self.raw.execute("PRAGMA foreign_keys = OFF")
         self.raw.execute("PRAGMA cache_size = -524288")
         indexes = self._secondary_indexes(tables) if drop_indexes else []
+        triggers = self._full_text_triggers(tables) if drop_indexes else []
         for name, _ in indexes:
             self.raw.execute(f"DROP INDEX {_quote(name)}")
+        for name, _ in triggers:
+            self.raw.execute(f"DROP TRIGGER {_quote(name)}")
         try:
             yield
         finally:
-            for _, sql in indexes:
+            for _, sql in indexes + triggers:
                 self.raw.execute(sql)
+            if triggers:
+                self._rebuild_full_text(tables)
             self.raw.execute("PRAGMA cache_size = -65536")
             self.raw.execute("PRAGMA foreign_keys = ON")
 

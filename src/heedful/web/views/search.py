@@ -1,12 +1,10 @@
-"""Plain database search over what the person may see: refs, subjects, message bodies,
-contacts and organizations. A ticket reference jumps straight to the ticket.
+"""Search over what the person may see: ticket subjects and message bodies by full-text
+search (heedful/search, docs/search.md), contacts and organizations by name. A ticket
+reference jumps straight to the ticket.
 
-Substring matching (LIKE '%word%') cannot use an index, so every scan is bounded to
-keep a search interactive at a million tickets: subjects of the newest
-SEARCH_RECENT_TICKETS tickets, bodies of the newest SEARCH_RECENT_MESSAGES messages and
-names of the newest SEARCH_RECENT_CONTACTS contacts (ids grow with time). Older items are
-found by their exact reference, email address or handle (index lookups), and by the
-full-text search that replaces this. docs/performance.md has the measurements.
+Contacts are still matched by substring (LIKE '%word%'), which no index serves, so that
+scan is bounded to the newest SEARCH_RECENT_CONTACTS contacts; any contact is found by its
+exact email address or handle (index lookups).
 """
 
 from __future__ import annotations
@@ -19,6 +17,8 @@ from django.shortcuts import redirect, render
 
 from heedful.accounts.models import User
 from heedful.customers.models import Contact
+from heedful.lib.search_terms import Phrase, search_phrases
+from heedful.search.queries import newest_ids, search_messages, search_tickets
 from heedful.tickets.access import visible_contacts, visible_organizations, visible_tickets
 from heedful.tickets.models import Message, Ticket, parse_ref
 from heedful.web.decorators import StaffRequest, staff_required
@@ -27,12 +27,7 @@ from heedful.web.forms import SearchForm, form_error_text
 TICKET_LIMIT = 50
 MESSAGE_LIMIT = 50
 PEOPLE_LIMIT = 20
-# At a million tickets over two years: about a week of tickets and a day and a half of
-# messages. A word found nowhere reads each window whole: 5-10 ms each on two idle cores,
-# about twice that on PostgreSQL (UPPER(...) LIKE per row), so the page stays near 50 ms
-# (docs/performance.md). Full-text search replaces these windows.
-SEARCH_RECENT_TICKETS = 10_000
-SEARCH_RECENT_MESSAGES = 10_000
+# A name found nowhere reads the whole window of the newest contacts.
 SEARCH_RECENT_CONTACTS = 5_000
 
 
@@ -50,14 +45,12 @@ def _newest_first(queryset: QuerySet[Any], limit: int) -> list[Any]:
     return list(queryset.order_by("-id")[:limit])
 
 
-def _messages(tickets: QuerySet[Ticket], q: str) -> list[Message]:
+def _messages(tickets: QuerySet[Ticket], phrases: list[Phrase], newest: int) -> list[Message]:
     # EXISTS probes the ticket of each matching message by primary key; "IN (SELECT id
     # FROM tickets)" would first read every visible ticket.
-    found = _recent(Message.objects.filter(body_text__icontains=q), Message, SEARCH_RECENT_MESSAGES)
-    found = found.filter(Exists(tickets.filter(pk=OuterRef("ticket_id"))))
-    rows = _newest_first(
-        found.select_related("ticket", "author_user", "author_contact"), MESSAGE_LIMIT
-    )
+    messages = Message.objects.filter(Exists(tickets.filter(pk=OuterRef("ticket_id"))))
+    messages = messages.select_related("ticket", "author_user", "author_contact")
+    rows = search_messages(messages, phrases, newest, MESSAGE_LIMIT)
     return sorted(rows, key=lambda m: (m.created_at, m.pk), reverse=True)
 
 
@@ -76,13 +69,17 @@ def _contacts(user: User, q: str) -> list[Contact]:
 
 def search_everything(user: User, q: str) -> dict[str, Any]:
     tickets = visible_tickets(user)
-    subjects = _recent(tickets.filter(subject__icontains=q), Ticket, SEARCH_RECENT_TICKETS)
-    found = _newest_first(
-        subjects.select_related("requester", "organization", "assignee"), TICKET_LIMIT
-    )
+    phrases = search_phrases(q)
+    found: list[Ticket] = []
+    messages: list[Message] = []
+    if phrases:
+        newest_ticket, newest_message = newest_ids()
+        related = tickets.select_related("requester", "organization", "assignee")
+        found = search_tickets(related, phrases, newest_ticket, TICKET_LIMIT)
+        messages = _messages(tickets, phrases, newest_message)
     return {
         "tickets": sorted(found, key=lambda t: (t.created_at, t.pk), reverse=True),
-        "found_messages": _messages(tickets, q),
+        "found_messages": messages,
         "contacts": _contacts(user, q),
         "organizations": list(visible_organizations(user).filter(name__icontains=q)[:PEOPLE_LIMIT]),
     }
