@@ -15,6 +15,7 @@ from heedful.bench.context import Context
 from heedful.bench.fixtures import Fixtures
 from heedful.mail.bench import DEFAULT_CORPUS, run_bench
 from heedful.mail.pipeline import default_workers
+from heedful.mail.writers import default_writers
 
 TARGET_MESSAGES_PER_S = 200.0
 CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "email" / "notmuch"
@@ -40,6 +41,7 @@ def _report(ctx: Context, name: str, found: dict[str, Any]) -> None:
         cpu_ms_per_message=round(1000 * found["cpu_s"] / max(n, 1), 2),
         parser_cpu_ms_per_message=round(1000 * found["parser_cpu_s"] / max(n, 1), 2),
         workers=found["workers"],
+        writers=found["writers"],
         copies=found["copies"],
         **{k: found.get(k, 0) for k in ("created", "threaded", "duplicate", "failed")},
         target_messages_per_s=TARGET_MESSAGES_PER_S,
@@ -54,5 +56,6 @@ def bench_mail_ingest(ctx: Context, fixtures: Fixtures) -> None:
     if ctx.smoke:  # one copy (321 messages) parsed in this process: a few seconds
         _report(ctx, "mail.ingest", run_bench(corpus, 1, workers=0))
         return
-    _report(ctx, "mail.ingest", run_bench(corpus, 5, workers=default_workers()))
+    found = run_bench(corpus, 5, workers=default_workers(), writers=default_writers())
+    _report(ctx, "mail.ingest", found)
     _report(ctx, "mail.ingest.one-process", run_bench(corpus, 5, workers=0))

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from heedful.customers.models import Contact
@@ -163,6 +163,7 @@ def _message_time(parsed: ParsedEmail, live: bool) -> datetime:
 def _deliver(
     mail: MailMessage, parsed: ParsedEmail, *, live: bool, folded: Folded | None
 ) -> tuple[Outcome, Ticket]:
+    _lock_conversation(mail, parsed)
     at = _message_time(parsed, live)
     body = build_body(parsed, folded)
     mail.warnings = [*parsed.warnings, *body.warnings]
@@ -183,7 +184,8 @@ def _deliver(
         if previous is not None:
             FollowUp.objects.create(ticket=ticket, previous=previous, created_at=at)
     else:
-        message = _add_reply(ticket, sender, parsed, body, at)
+        locked = match.locked and previous is None  # not the follow-up: read unlocked
+        message = _add_reply(ticket, sender, parsed, body, at, locked=locked)
         outcome = Outcome.THREADED
     _save_files(message, body.files)
     _remember(mail, parsed, ticket, at, match.known)
@@ -193,6 +195,27 @@ def _deliver(
         # Acknowledge a new ticket (not imported history; never automated mail).
         queue_auto_ack(ticket, mail, written_to=parsed.recipients)
     return outcome, ticket
+
+
+def _lock_conversation(mail: MailMessage, parsed: ParsedEmail) -> None:
+    """PostgreSQL: wait for any other transaction handling a message of this conversation
+    (one sharing a key: its Message-ID, a reference, the Thread-Index) to commit.
+
+    Without it, a reply and its parent processed at once (two SMTP deliveries, two import
+    writers) would each miss the other's uncommitted references and open two tickets.
+    Transaction-scoped advisory locks on the keys, taken in sorted order before any
+    write (so never in a cycle with the row locks taken later), make such transactions
+    run one after the other. SQLite needs none: its writers are serialised already."""
+    if connection.vendor != "postgresql":
+        return
+    keys = own_keys(parsed, mail.key)
+    if parsed.message_id:
+        keys.append(message_key(parsed.message_id))
+    # The first 64 bits of the SHA-256 key, as PostgreSQL's signed bigint.
+    numbers = sorted({int(key[:16], 16) - 2**63 for key in keys})
+    with connection.cursor() as cursor:
+        # unnest() yields the array in its (sorted) order, so the locks come in that order.
+        cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [numbers])
 
 
 def _open_follow_up(closed: Ticket) -> Ticket | None:
@@ -219,7 +242,7 @@ def _create_ticket(
 
 
 def _add_reply(
-    ticket: Ticket, sender: Contact, parsed: ParsedEmail, body: Body, at: datetime
+    ticket: Ticket, sender: Contact, parsed: ParsedEmail, body: Body, at: datetime, *, locked: bool
 ) -> Message:
     # The author may be a follower from another organization (someone copied on the
     # thread): email threading already vouched for them.
@@ -232,6 +255,7 @@ def _add_reply(
         external_id=parsed.message_id[:300],
         at=at,
         read_in_transaction=True,  # by threading (or the follow-up lookup)
+        locked=locked,
     )
 
 

@@ -81,12 +81,14 @@ def replay(corpus: Sequence[bytes], copies: int, run: str) -> Iterator[tuple[str
             yield f"{tag}#{number}", rewrite_ids(raw, tag)
 
 
-def run_bench(corpus_path: Path, copies: int, *, workers: int = 0) -> dict[str, Any]:
+def run_bench(
+    corpus_path: Path, copies: int, *, workers: int = 0, writers: int = 1
+) -> dict[str, Any]:
     corpus = [raw for _, raw in iter_messages([corpus_path])]
     run = uuid.uuid4().hex[:10]
     messages = list(replay(corpus, copies, run))  # rewritten before the clock starts
     cpu_started, children_started = time.process_time(), _children_cpu()
-    summary = import_messages(messages, progress=None, workers=workers)
+    summary = import_messages(messages, progress=None, workers=workers, writers=writers)
     cpu = time.process_time() - cpu_started
     parser_cpu = _children_cpu() - children_started  # the pool has exited by now
     n = summary.total
@@ -98,11 +100,13 @@ def run_bench(corpus_path: Path, copies: int, *, workers: int = 0) -> dict[str, 
         "seconds": round(summary.seconds, 3),
         "ms_per_message": round(1000 * summary.seconds / n, 3) if n else 0.0,
         # This process (threading and storing, and parsing when workers is 0), then the
-        # parsing process; a PostgreSQL server's CPU is in neither.
+        # child processes: the parsing process, or the writers when writers > 1 on
+        # PostgreSQL (this process parses then); a PostgreSQL server's CPU is in neither.
         "cpu_s": round(cpu, 3),
         "parser_cpu_s": round(parser_cpu, 3),
         "copies": copies,
         "workers": workers,
+        "writers": writers if writers > 1 and connection.vendor == "postgresql" else 1,
         "corpus_messages": len(corpus),
         **{outcome: count for outcome, count in sorted(summary.counts.items())},
         "run": run,
@@ -114,5 +118,5 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def bench_line(corpus_path: Path, copies: int, *, workers: int = 0) -> str:
-    return json.dumps(run_bench(corpus_path, copies, workers=workers))
+def bench_line(corpus_path: Path, copies: int, *, workers: int = 0, writers: int = 1) -> str:
+    return json.dumps(run_bench(corpus_path, copies, workers=workers, writers=writers))

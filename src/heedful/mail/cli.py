@@ -17,7 +17,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"heedful mail import: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
     paths = [Path(p) for p in args.paths]
-    summary = import_paths(paths, progress=sys.stderr, workers=_workers(args))
+    summary = import_paths(
+        paths, progress=sys.stderr, workers=_workers(args), writers=_writers(args)
+    )
     print(summary.line())
     for label in summary.failed:
         print(f"  kept as an unreadable-mail ticket: {label}")
@@ -28,6 +30,13 @@ def _workers(args: argparse.Namespace) -> int:
     from heedful.mail.pipeline import default_workers
 
     return default_workers() if args.workers is None else max(0, args.workers)
+
+
+def _writers(args: argparse.Namespace) -> int:
+    from heedful.mail.writers import default_writers
+
+    writers = getattr(args, "writers", None)
+    return default_writers() if writers is None else max(1, writers)
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
@@ -90,11 +99,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.copies < 1:
         print("heedful mail bench: --copies must be at least 1", file=sys.stderr)
         return 2
-    print(bench_line(corpus, args.copies, workers=_workers(args)), flush=True)
+    line = bench_line(corpus, args.copies, workers=_workers(args), writers=_writers(args))
+    print(line, flush=True)
     return 0
 
 
 WORKERS_HELP = "parsing processes beside the main one (default: 1 with 2+ CPUs, else 0)"
+WRITERS_HELP = (
+    "PostgreSQL: processes that thread and store at once while the main one parses;"
+    " --workers then does not apply (default: 2 with 2+ CPUs, else 1; always 1 on SQLite)"
+)
 
 
 def add_mail_parser(sub: argparse._SubParsersAction, setup: Callable[[], None]) -> None:
@@ -111,6 +125,7 @@ def add_mail_parser(sub: argparse._SubParsersAction, setup: Callable[[], None]) 
     imp = commands.add_parser("import", help=".eml files, mbox files (*.mbox) and folders")
     imp.add_argument("paths", nargs="+", metavar="PATH")
     imp.add_argument("--workers", type=int, help=WORKERS_HELP)
+    imp.add_argument("--writers", type=int, help=WRITERS_HELP)
     imp.set_defaults(func=wrap(cmd_import))
 
     listen = commands.add_parser("listen", help="SMTP (or --lmtp) listener for direct delivery")
@@ -135,4 +150,5 @@ def add_mail_parser(sub: argparse._SubParsersAction, setup: Callable[[], None]) 
         "--corpus", default="../shared/data/email/notmuch", help="files or folder to replay"
     )
     bench.add_argument("--workers", type=int, help=WORKERS_HELP)
+    bench.add_argument("--writers", type=int, help=WRITERS_HELP)
     bench.set_defaults(func=wrap(cmd_bench))

@@ -149,7 +149,10 @@ def contacts_for(addresses: Iterable[Address]) -> dict[str, Contact]:
     ]
     if new:
         # A concurrent delivery may create the same contact a moment earlier: ignored
-        # here, and found by the select below either way.
+        # here, and found by the select below either way. In address order, so two
+        # deliveries inserting the same addresses wait for each other in the same order
+        # (PostgreSQL), never in a cycle.
+        new.sort(key=lambda contact: contact.email or "")
         Contact.objects.bulk_create(new, ignore_conflicts=True)
         found.update(_existing([c.email for c in new if c.email]))
     if known is not None:

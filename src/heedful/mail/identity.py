@@ -15,6 +15,11 @@ def message_key(message_id: str) -> str:
     return hashlib.sha256(message_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def thread_index_key(root: str) -> str:
+    """The key of an Outlook conversation (``parsing.thread_index_root``)."""
+    return message_key(f"thread-index:{root}")
+
+
 def raw_key(raw: bytes) -> str:
     return hashlib.sha256(b"raw:" + raw).hexdigest()
 

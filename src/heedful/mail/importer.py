@@ -67,11 +67,15 @@ def import_messages(
     progress: TextIO | None = None,
     every: int = 100,
     workers: int = 0,
+    writers: int = 1,
 ) -> ImportSummary:
-    """``workers``: parsing processes beside this one (heedful.mail.pipeline)."""
+    """``workers``: parsing processes beside this one; ``writers``: processes that store
+    at once, on PostgreSQL (heedful.mail.pipeline)."""
     summary = ImportSummary()
     started = time.perf_counter()
-    for label, result in ingest_many(messages, source=Source.IMPORT, workers=workers):
+    for label, result in ingest_many(
+        messages, source=Source.IMPORT, workers=workers, writers=writers
+    ):
         summary.counts[result.outcome.value] += 1
         if result.outcome == Outcome.FAILED:
             summary.failed.append(label)
@@ -83,6 +87,12 @@ def import_messages(
 
 
 def import_paths(
-    paths: Iterable[Path], *, progress: TextIO | None = sys.stderr, workers: int = 0
+    paths: Iterable[Path],
+    *,
+    progress: TextIO | None = sys.stderr,
+    workers: int = 0,
+    writers: int = 1,
 ) -> ImportSummary:
-    return import_messages(iter_messages(paths), progress=progress, workers=workers)
+    return import_messages(
+        iter_messages(paths), progress=progress, workers=workers, writers=writers
+    )

@@ -12,6 +12,9 @@ one message at a time, with three changes for throughput.
 - **Staff addresses and organization domains are read once** (``import_cache``), SLA
   policies, webhook subscriptions and the chunk's existing contacts once per chunk (a
   change made meanwhile applies from the next chunk on).
+
+On PostgreSQL, ``writers`` processes thread and store at once, each its share of every
+chunk, while this process parses (``heedful.mail.writers``).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from itertools import chain
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from heedful.mail.actions import IngestResult, ingest_raw, ingest_stored
 from heedful.mail.contacts import contacts_read_once, import_cache
@@ -120,14 +123,27 @@ def _chunks(messages: Iterable[tuple[str, bytes]]) -> Iterator[list[tuple[str, b
 
 
 def ingest_many(
-    messages: Iterable[tuple[str, bytes]], *, source: str = Source.IMPORT, workers: int = 0
+    messages: Iterable[tuple[str, bytes]],
+    *,
+    source: str = Source.IMPORT,
+    workers: int = 0,
+    writers: int = 1,
 ) -> Iterator[tuple[str, IngestResult]]:
-    """(label, result) of every message, in order."""
+    """(label, result) of every message, in order. ``writers``: processes that parse,
+    thread and store at once, on PostgreSQL (``heedful.mail.writers``); ``workers`` then
+    does not apply (this process parses, the writers store)."""
     live = source != Source.IMPORT
     chunks = _chunks(messages)
     first = next(chunks, [])
     if len(first) < CHUNK and sum(len(raw) for _, raw in first) < CHUNK_BYTES:
         workers = 0  # it all fits in one chunk: starting a process would cost more
+        writers = 1
+    if writers > 1 and connection.vendor == "postgresql":
+        from heedful.mail.writers import ingest_with_writers
+
+        everything = chain([first] if first else [], chunks)
+        yield from ingest_with_writers(everything, source=source, writers=writers, ahead=AHEAD)
+        return
     with import_cache(), _preparer(workers) as submit:
         pending: deque[tuple[list[tuple[str, bytes]], Future[list[Prepared]]]] = deque()
         for chunk in chain([first] if first else [], chunks):

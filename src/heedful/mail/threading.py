@@ -13,18 +13,15 @@ import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
 
 from heedful.customers.models import Contact
-from heedful.mail.identity import message_key
+from heedful.mail.identity import message_key, thread_index_key
 from heedful.mail.models import MailFollower, MailReference
 from heedful.mail.parsing import ParsedEmail
 from heedful.tickets.models import Ticket
 
 MAX_REFERENCES = 100
-
-
-def thread_index_key(root: str) -> str:
-    return message_key(f"thread-index:{root}")
 
 
 @dataclass(frozen=True)
@@ -33,6 +30,8 @@ class ThreadMatch:
     via: str = ""  # in-reply-to, references, thread-index, message-id, subject-ref, plus-address
     # The message's keys that lead to a ticket already: storing them again would do nothing.
     known: frozenset[str] = field(default=frozenset(), compare=False)
+    # ``ticket`` was read with SELECT ... FOR UPDATE (PostgreSQL), so it is current.
+    locked: bool = field(default=False, compare=False)
 
 
 def reference_keys(parsed: ParsedEmail) -> list[tuple[str, str]]:
@@ -53,10 +52,16 @@ def find_thread(parsed: ParsedEmail, sender: Contact) -> ThreadMatch:
     if keys:
         # The tickets come with their references: one query, not one more per match.
         references = MailReference.objects.filter(key__in=[k for k, _ in keys])
-        found = {r.key: r.ticket for r in references.select_related("ticket")}
+        references = references.select_related("ticket")
+        locked = connection.features.has_select_for_update  # SQLite: it locks it all
+        if locked:
+            # Locked (a reply updates its ticket), so it need not be read again; in
+            # ticket order, so two messages matching the same tickets lock them alike.
+            references = references.select_for_update(of=("ticket",)).order_by("ticket_id")
+        found = {r.key: r.ticket for r in references}
         for key, via in keys:
             if key in found:
-                return ThreadMatch(found[key], via, frozenset(found))
+                return ThreadMatch(found[key], via, frozenset(found), locked)
     for number, via in _ref_numbers(parsed):
         ticket = Ticket.objects.filter(number=number).first()
         if ticket is not None and is_participant(ticket, sender):

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from heedful.accounts.models import Notification, NotificationKind, Team, User
@@ -76,7 +76,14 @@ def _next_ticket_number() -> int:
         row = cursor.fetchone()
     if row is not None:
         return int(row[0])
-    NumberSequence.objects.create(name="ticket", value=FIRST_TICKET_NUMBER)
+    try:
+        # A savepoint: the first ticket of a new database may be opened by two
+        # transactions at once (PostgreSQL); the second one's insert waits, fails, and it
+        # takes the next number from the row the first one committed.
+        with transaction.atomic():
+            NumberSequence.objects.create(name="ticket", value=FIRST_TICKET_NUMBER)
+    except IntegrityError:
+        return _next_ticket_number()
     return FIRST_TICKET_NUMBER
 
 
@@ -316,29 +323,31 @@ def do_add_inbound_message(
     at: datetime,
     is_public: bool = True,
     read_in_transaction: bool = False,
+    locked: bool = False,
 ) -> Message:
     """Add a message that a channel delivered and already vouched for: a customer's
     email that threading matched to this ticket (its author may be a follower from
     another organization, someone copied on the thread, which ``check_add_message``
     would refuse), or a system note (``author=None``, e.g. a bounce). No email is sent:
     the message came in. ``at`` never goes before the ticket's creation.
-    ``read_in_transaction``: the caller read ``ticket`` in the current transaction."""
-    if read_in_transaction and not connection.features.has_select_for_update:
+    ``read_in_transaction``: the caller read ``ticket`` in the current transaction;
+    ``locked``: with ``SELECT ... FOR UPDATE`` (what it read is current and stays so)."""
+    if locked or (read_in_transaction and not connection.features.has_select_for_update):
         # SQLite: the transaction took the write lock of the whole database when it
         # began (BEGIN IMMEDIATE), so what it read is current and stays so; reading it
         # again would be one more query per email.
-        locked = ticket
+        current = ticket
     else:
-        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        current = Ticket.objects.select_for_update().get(pk=ticket.pk)
     return _add_message(
-        locked,
+        current,
         author=author,
         body_text=body_text,
         body_html=body_html,
         is_public=is_public,
         channel=channel,
         external_id=external_id,
-        at=max(at, locked.created_at),
+        at=max(at, current.created_at),
     )
 
 
