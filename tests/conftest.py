@@ -17,6 +17,7 @@ from django.test import Client
 
 from heedful.accounts.actions import do_create_team, do_create_user
 from heedful.accounts.models import Role, Team, TeamKind, User
+from heedful.api.generation import GenerationCache
 from heedful.customers.models import Contact, Organization
 from heedful.taskqueue.worker import Worker
 from heedful.tickets.actions import do_create_ticket
@@ -33,8 +34,10 @@ def _locmem_email(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    """Cached figures and rate-limit counters never leak from one test into the next."""
+    """Cached figures and rate-limit counters never leak from one test into the next;
+    nor do the per-process caches of settings (their statements would not be counted)."""
     cache.clear()
+    GenerationCache.forget_all()
 
 
 @pytest.fixture

@@ -175,8 +175,9 @@ def test_it_creates_a_ticket_in_nine_statements(
         q["sql"] for q in queries.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)
     ]
     # Token, requester; number (UPDATE … RETURNING), ticket (its first message counted),
-    # created event, webhook subscriptions, message, message event, SLA policies; no read
-    # back, and nothing after the commit (the clocks are computed with the ticket).
+    # created event, settings generation (the webhook subscriptions, cached since the
+    # first post), message, message event, settings generation again (the SLA policies);
+    # no read back, and nothing after the commit (the clocks are computed with the ticket).
     assert len(statements) == 9, "\n".join(statements)
 
 

@@ -13,6 +13,11 @@ def test_it_passes_and_misses_each_kind_of_target() -> None:
         "**miss** (2.0x)",
     )
     assert verdict({"rss_mb": 120.0, "target_rss_mb": 300.0}) == ("RSS ≤ 300 MB", "pass")
+    assert verdict({"requests_per_s": 150.0, "target_requests_per_s": 300.0}) == (
+        "≥ 300 requests/s",
+        "**miss** (2.0x)",
+    )
+    assert verdict({"requests_per_s": 310.0, "target_requests_per_s": 300.0})[1] == "pass"
     assert verdict({"ratio": 40.0, "target_ratio": 20.0}) == ("peer ÷ ours ≥ 20", "pass")
     assert verdict({"ratio": 5.0, "target_ratio": 20.0}) == ("peer ÷ ours ≥ 20", "**miss** (4.0x)")
     assert verdict({"p95_ms": 1.0}) == ("", "")

@@ -20,6 +20,9 @@ def verdict(line: dict[str, Any]) -> tuple[str, str]:
     if "target_p95_ms" in line and line.get("p95_ms") is not None:
         target, value = line["target_p95_ms"], line["p95_ms"]
         return f"p95 ≤ {target:g} ms", _compare(value <= target, value / target, "x")
+    if "target_requests_per_s" in line:
+        target, value = line["target_requests_per_s"], line["requests_per_s"]
+        return f"≥ {target:g} requests/s", _compare(value >= target, target / max(value, 1e-9), "x")
     if "target_jobs_per_s" in line:
         target, value = line["target_jobs_per_s"], line["jobs_per_s"]
         return f"≥ {target:g} jobs/s", _compare(value >= target, target / max(value, 1e-9), "x")
@@ -48,7 +51,9 @@ OTHER_FIELDS = (
     "messages_per_s",
     "cpu_ms_per_message",
     "requests_per_s",
+    "late",
     "errors",
+    "server_cpu_ms_per_request",
     "rows",
     "load_1m",
 )

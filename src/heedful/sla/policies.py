@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Prefetch
 
+from heedful.api.generation import GenerationCache
 from heedful.lib.businesstime import AlwaysOpen, BusinessCalendar, HoursCalendar, UnionCalendar
 from heedful.sla.clocks import Facts, Rule
 from heedful.sla.models import Calendar, ClockKind, Policy, Target
@@ -129,8 +130,10 @@ def read_once(name: str, load: Callable[[], Any], *, outside: Any = None) -> Any
 
 
 def load_policies() -> PolicySet:
-    """Every active policy with what it needs, in a fixed number of queries."""
-    found: PolicySet = read_once("policies", _load_policies)
+    """Every active policy with what it needs: kept by each process while the settings
+    generation (database triggers on the policy and calendar tables) is unchanged, else
+    read in a fixed number of queries."""
+    found: PolicySet = read_once("policies", _policies.get)
     return found
 
 
@@ -140,3 +143,7 @@ def _load_policies() -> PolicySet:
         "teams", "targets", Prefetch("calendars", queryset=calendars)
     )
     return PolicySet(tuple(_rule(policy) for policy in policies.order_by("position", "id")))
+
+
+# A policy without calendars is open 24/7 in settings.TIME_ZONE: part of the key.
+_policies = GenerationCache(_load_policies, extra_key=lambda: settings.TIME_ZONE)

@@ -22,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from heedful.accounts.models import Role, User
+from heedful.api.generation import GenerationCache
 from heedful.lib.errors import ActionError, ActionForbidden
 from heedful.tickets.models import Message, Ticket
 from heedful.webhooks.access import check_manage_webhooks
@@ -162,13 +163,22 @@ def subscriptions_generation() -> int:
     return _Generation.value
 
 
-def active_subscriptions() -> list[Subscription]:
-    """Every subscription that may receive events now: one small read (few rows)."""
-    return list(
+def _read_active_subscriptions() -> tuple[Subscription, ...]:
+    return tuple(
         Subscription.objects.filter(
             is_active=True, owner__is_active=True, owner__role__in=(Role.ADMIN, Role.AGENT)
         )
     )
+
+
+# Read on every ticket change; kept by each process while the settings generation
+# (database triggers on subscriptions and users) is unchanged: one cheap read instead.
+_active_subscriptions = GenerationCache(_read_active_subscriptions)
+
+
+def active_subscriptions() -> list[Subscription]:
+    """Every subscription that may receive events now (shared instances: read only)."""
+    return list(_active_subscriptions.get())
 
 
 def do_queue_deliveries(
