@@ -10,3 +10,7 @@ os.environ["HEEDFUL_TASKS_BACKEND"] = "django_tasks.backends.immediate.Immediate
 os.environ.setdefault("HEEDFUL_TEST_DATABASE", f"test_heedful_{os.getpid()}")
 
 from heedful.settings import *  # noqa: F403
+
+# Topics are computed in this process: a child process per computation would add seconds
+# to each test that computes them; tests/feedback/test_topics_child.py covers the child.
+TOPICS_IN_CHILD_PROCESS = False

@@ -20,6 +20,10 @@ import signal
 import subprocess
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.conf import LazySettings
 
 
 def _setup_django() -> None:
@@ -46,13 +50,31 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    _setup_django()
+def _read_settings() -> LazySettings:
+    """The settings alone, without ``django.setup()``: no app, model or URL is imported."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heedful.settings")
     from django.conf import settings
 
-    _manage("migrate", "--no-input", "--verbosity", "0")
-    _manage("collectstatic", "--no-input", "--verbosity", "0")
+    from heedful.lib.env import ConfigError
+
+    try:
+        settings.STATIC_ROOT  # noqa: B018  (reads heedful.settings, checking every variable)
+    except ConfigError as exc:
+        sys.exit(f"heedful: configuration error: {exc}")
+    return settings
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    # This process only supervises the server and the worker, for as long as they run:
+    # the migrations and static files are prepared by a child process, so that it never
+    # holds a whole Django (about 50 MB of private memory; docs/performance.md, "The
+    # whole stack's memory").
+    settings = _read_settings()
+    prepare = [sys.executable, "-m", "heedful.cli", "migrate", "--static", "--quiet"]
+    prepared = subprocess.run(prepare, check=False).returncode
+    if prepared != 0:
+        return prepared
     worker = None
     if args.with_worker:
         worker = subprocess.Popen([sys.executable, "-m", "heedful.cli", "worker"])
@@ -98,7 +120,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     _setup_django()
-    _manage("migrate", "--no-input")
+    verbosity = ("--verbosity", "0") if args.quiet else ()
+    _manage("migrate", "--no-input", *verbosity)
+    if args.static:
+        _manage("collectstatic", "--no-input", *verbosity)
     return 0
 
 
@@ -170,7 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     worker.set_defaults(func=cmd_worker)
 
-    sub.add_parser("migrate", help="create or upgrade the database").set_defaults(func=cmd_migrate)
+    migrate = sub.add_parser("migrate", help="create or upgrade the database")
+    migrate.add_argument("--static", action="store_true", help="also collect the static files")
+    migrate.add_argument("--quiet", action="store_true", help="print only errors")
+    migrate.set_defaults(func=cmd_migrate)
 
     demo = sub.add_parser("demo", help="load demo data")
     demo.add_argument("--data", default=None, help="folder with twcs/twcs_sample.csv")

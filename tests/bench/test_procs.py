@@ -3,6 +3,7 @@ a leaked worker would keep polling the database and load the machine for later r
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -52,3 +53,12 @@ def test_it_stops_the_process_and_every_child(tmp_path: Path, mode: str, status:
     assert not _alive(child)
     # SIGTERM, or SIGKILL after the grace period for a parent that ignores SIGTERM.
     assert process.returncode == status
+
+
+def test_it_counts_the_memory_only_this_process_maps() -> None:
+    before = procs.uss_mb(os.getpid())
+    block = bytearray(b"x" * 50 * 2**20)  # written, so every page is resident
+    after = procs.uss_mb(os.getpid())
+    assert after - before >= 45
+    assert after <= procs.rss_mb(os.getpid())
+    assert len(block) == 50 * 2**20

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from heedful.lib.topics import candidate_ks, find_topics, k_bound, match_topics, top_terms
+from heedful.lib.topic_model import match_topics
+from heedful.lib.topics import candidate_ks, find_topics, k_bound, top_terms
 from tests.feedback.topic_texts import BILLING, LOGIN, MORE_BILLING, SHIPPING
 
 TEXTS = BILLING + LOGIN + SHIPPING

@@ -145,3 +145,20 @@ def test_only_the_bookkeeping_commits_asynchronously_on_postgresql() -> None:
     sets = [q["sql"] for q in captured if q["sql"].startswith("SET LOCAL")]
     # The claim, then the empty claim that also writes the result.
     assert sets == ["SET LOCAL synchronous_commit TO OFF"] * 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_gives_memory_back_once_when_the_queue_empties(caplog: Any) -> None:
+    for number in range(45):
+        tasks.remember.enqueue(number)
+    worker = make_worker(interval=0.01, batch=False)
+    stop = threading.Timer(0.5, lambda: setattr(worker, "running", False))
+
+    with caplog.at_level("DEBUG", logger="django_tasks_db"):
+        stop.start()
+        worker.run()
+
+    assert sorted(tasks.RUNS) == list(range(45))
+    idle = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Worker idle")]
+    # Dozens of empty polls in 0.5 s, one release: only once jobs have run since the last.
+    assert idle == ["Worker idle: connections closed, free memory released: True"]

@@ -109,6 +109,19 @@ def process_tree(root: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far (their /proc stat)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def _status_mb(pid: int, field: str) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -127,6 +140,17 @@ def anon_mb(pid: int) -> float:
     """The private part of the RSS: without file pages such as SQLite's memory-mapped
     database, which the kernel shares between processes and can drop at any time."""
     return _status_mb(pid, "RssAnon")
+
+
+def uss_mb(pid: int) -> float:
+    """Memory only this process maps (private pages, anonymous or file): what ending it
+    would give back."""
+    try:
+        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    except OSError:
+        return 0.0
+    private = (line.split() for line in lines if line.startswith("Private_"))
+    return sum(int(fields[1]) for fields in private) / 1024
 
 
 def command_line(pid: int) -> str:

@@ -18,7 +18,6 @@ import time
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
@@ -28,10 +27,8 @@ from django.utils import timezone
 from heedful.feedback import leases
 from heedful.feedback.models import QuestionMetric, Response, Topic, TopicDocument, TopicRun
 from heedful.feedback.topics_documents import Document, latest_documents
+from heedful.lib.topic_model import TopicModel, find_topics_in_child, match_topics
 from heedful.tickets.models import Ticket
-
-if TYPE_CHECKING:
-    from heedful.lib.topics import TopicModel
 
 log = logging.getLogger(__name__)
 
@@ -188,18 +185,25 @@ def recompute_topics(*, seed: int = 0) -> TopicRun | None:
         return _recompute(seed)
 
 
-def _recompute(seed: int) -> TopicRun | None:
-    # Imported here: scikit-learn, SciPy and NumPy are about 140 MB in every process
-    # that imports them, and only the worker computes topics (the web pages import this
-    # module for EXAMPLES and refresh_counts).
-    from heedful.lib.topics import find_topics, match_topics
+def _find_topics(texts: list[str], seed: int) -> TopicModel:
+    # scikit-learn, SciPy and NumPy are about 140 MB in every process that imports them,
+    # for as long as it runs: the web pages never do (they import this module for
+    # EXAMPLES and refresh_counts), and the worker computes in a child process that
+    # gives the memory back when it exits (docs/performance.md, "The whole stack's memory").
+    if settings.TOPICS_IN_CHILD_PROCESS:
+        return find_topics_in_child(texts, max_topics=settings.TOPICS_MAX, seed=seed)
+    from heedful.lib.topics import find_topics
 
+    return find_topics(texts, max_topics=settings.TOPICS_MAX, seed=seed)
+
+
+def _recompute(seed: int) -> TopicRun | None:
     started_at, start = timezone.now(), time.perf_counter()
     last_ticket, last_response = _last_seen()
     documents = latest_documents(settings.TOPICS_MAX_DOCUMENTS)
     if len(documents) < settings.TOPICS_MIN_DOCUMENTS:
         return None
-    model = find_topics([d.text for d in documents], max_topics=settings.TOPICS_MAX, seed=seed)
+    model = _find_topics([d.text for d in documents], seed)
     new_members = [{documents[i].key for i in c.members} for c in model.topics]
     with transaction.atomic():
         old = _old_members({d.key for d in documents})

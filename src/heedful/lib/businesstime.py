@@ -27,10 +27,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
 Span = tuple[datetime, datetime]
 
@@ -195,6 +196,10 @@ def _holiday_source(country: str, subdivision: str) -> holidays.HolidayBase | No
         if subdivision:
             raise ValueError("A holiday subdivision needs a country.")
         return None
+    # Imported here: about 5 MB in every process (web server and worker) that imports it,
+    # and only calendars closed on a country's holidays need it.
+    import holidays
+
     try:
         return holidays.country_holidays(country.upper(), subdiv=subdivision or None)
     except NotImplementedError as exc:

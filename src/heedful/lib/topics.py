@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TypeVar
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
@@ -38,6 +36,9 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
+
+# The results live in topic_model: processes that only use them need no NumPy.
+from heedful.lib.topic_model import Topic, TopicModel
 
 # Words of every support message that say nothing about what it is about.
 SUPPORT_BOILERPLATE = frozenset(
@@ -57,24 +58,8 @@ CANDIDATES = 6
 TERMS = 8
 RESTART_BUDGET = 5000
 CHOOSE_SAMPLE = 4000
-K = TypeVar("K", bound=Hashable)
 # Below this many texts every term is kept (a term seen once can still name a topic).
 MIN_DF_FROM = 50
-
-
-@dataclass(frozen=True)
-class Topic:
-    terms: list[str]  # best first
-    members: list[int]  # indexes of the input texts, closest to the centre first
-
-
-@dataclass(frozen=True)
-class TopicModel:
-    topics: list[Topic]  # largest first
-    labels: list[int]  # per input text: the index of its topic in ``topics``, -1 for none
-    k: int
-    silhouette: float | None  # of the chosen k; None when not computed (k given, or n < 3)
-    candidates: dict[int, float] = field(default_factory=dict)  # k -> silhouette
 
 
 URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -258,30 +243,3 @@ def _find_topics(
         silhouette=candidates.get(len(groups)) if k is None else None,
         candidates=candidates,
     )
-
-
-# A new cluster continues an old topic when at least this share of the smaller of the
-# two is shared (old members no longer among the texts are not counted).
-MATCH_OVERLAP = 0.5
-
-
-def match_topics(new: Sequence[set[K]], old: Mapping[int, set[K]]) -> dict[int, int]:
-    """Which old topic (by id) each new cluster (by index) continues, one to one.
-
-    Pairs are taken by the most shared members first, so when a topic splits the larger
-    part keeps its identity (and its agent-given name), and when two merge the larger
-    one does."""
-    pairs = []
-    for index, members in enumerate(new):
-        for topic_id, old_members in old.items():
-            shared = len(members & old_members)
-            smaller = min(len(members), len(old_members))
-            if shared and shared >= MATCH_OVERLAP * smaller:
-                pairs.append((-shared, index, topic_id))
-    matched: dict[int, int] = {}
-    taken: set[int] = set()
-    for _, index, topic_id in sorted(pairs):
-        if index not in matched and topic_id not in taken:
-            matched[index] = topic_id
-            taken.add(topic_id)
-    return matched

@@ -23,6 +23,10 @@ What it changes (measured in docs/performance.md, "Task queue"):
   lost: a job whose claim is lost is ``READY`` again and runs again (jobs are idempotent,
   DESIGN.md §4.6); one whose claim survived but whose "finished" mark did not stays
   ``RUNNING``, as after a worker killed mid-job.
+- **Memory given back when the queue empties**: at most every ``RELEASE_EVERY_SECONDS``,
+  a worker that ran jobs and finds no more closes its database connections (SQLite's
+  mapped pages and page cache) and returns the C heap's free pages to the system
+  (``heedful.lib.memory``), so that one big job does not leave the idle worker large.
 - **Stale jobs queued again**: at start-up and once a minute the worker makes jobs
   ``RUNNING`` for longer than ``HEEDFUL_TASK_STALE_AFTER`` ``READY`` again
   (``recovery.py``), which the library's worker never does.
@@ -43,6 +47,7 @@ from django_tasks_db.management.commands.db_worker import Worker as LibraryWorke
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import is_locked_database_exception, retry
 
+from heedful.lib.memory import release_free_memory
 from heedful.taskqueue import recovery
 from heedful.taskqueue.bookkeeping import (
     bookkeeping_transaction,
@@ -59,6 +64,8 @@ logger = logging.getLogger("django_tasks_db")
 CLAIM_BATCH = 20
 HOLD_SECONDS = 0.25
 CONNECTION_CHECK_SECONDS = 1.0
+# A worker that keeps finding a job or two pays for the reconnect at most this often.
+RELEASE_EVERY_SECONDS = 10.0
 
 
 class Worker(LibraryWorker):
@@ -72,6 +79,8 @@ class Worker(LibraryWorker):
         self.claiming = False
         self.next_connection_check = 0.0
         self.next_stale_check = 0.0
+        self.ran_jobs = False  # since memory was last given back
+        self.next_release = 0.0
 
     def shutdown(self, signum: int, frame: Any) -> None:
         # While jobs are claimed, stop after the current one and give the rest back;
@@ -94,9 +103,11 @@ class Worker(LibraryWorker):
                 claimed = self.claim()
                 if claimed:
                     self.run_claimed()
+                    self.ran_jobs = True
                 if self.should_stop(claimed):
                     return
                 if self.running and not claimed:
+                    self.release_memory()
                     time.sleep(self.interval)
                     self.next_connection_check = 0.0
         finally:
@@ -170,6 +181,18 @@ class Worker(LibraryWorker):
         with bookkeeping_transaction(db):
             save_results(finished, db)
             save_claim_fields(held, db)
+
+    def release_memory(self) -> None:
+        """The queue is empty: after jobs, give their memory back (module docstring)."""
+        if not self.ran_jobs or time.monotonic() < self.next_release:
+            return
+        self.ran_jobs = False
+        self.next_release = time.monotonic() + RELEASE_EVERY_SECONDS
+        for connection in connections.all(initialized_only=True):
+            if not connection.in_atomic_block:
+                connection.close()
+        released = release_free_memory()
+        logger.debug("Worker idle: connections closed, free memory released: %s", released)
 
     def requeue_stale_jobs(self) -> None:
         """Jobs left running by a dead worker are queued again (at start-up, then once
