@@ -115,3 +115,16 @@ def test_it_reads_every_filter_from_an_index(
     for statement in _ordered_statements(alice, InboxQuery(sort=sort, filters={name: value})):
         text = plan(*statement)
         assert not _sorts_rows(text), text
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite takes IS NULL as equality")
+@pytest.mark.parametrize("sort", list(SORTS))
+def test_it_reads_the_unassigned_view_from_its_own_index_on_postgresql(
+    alice: User, plan: Callable[[str, tuple[Any, ...]], str], sort: str
+) -> None:
+    # PostgreSQL gets no order from (assignee, phase, column) under "assignee IS NULL":
+    # without the view's partial indexes it sorted every unassigned ticket (26-47 ms at 1M)
+    # or, given better statistics, walked another index and filtered it (190 ms oldest
+    # first: unassigned tickets are the newest).
+    for statement in _ordered_statements(alice, InboxQuery(view="unassigned", sort=sort)):
+        assert f"ticket_unassigned_{SORTS[sort][1].split('_')[0]}" in plan(*statement)

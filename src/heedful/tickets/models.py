@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -84,9 +84,11 @@ SORT_COLUMNS = (
 )  # fmt: skip
 
 
-def _sort_indexes(name: str, leading: list[str]) -> list[models.Index]:
+def _sort_indexes(name: str, leading: list[str], condition: Q | None = None) -> list[models.Index]:
     return [
-        models.Index(fields=[*leading, column, "id"], name=f"ticket_{name}_{part}_idx")
+        models.Index(
+            fields=[*leading, column, "id"], name=f"ticket_{name}_{part}_idx", condition=condition
+        )
         for part, column in SORT_COLUMNS
     ]
 
@@ -193,6 +195,17 @@ class Ticket(models.Model):
             *_sort_indexes("requester", ["requester"]),
             *_sort_indexes("organy", ["organization"]),
             models.Index(fields=["solved_at"], name="ticket_solved_at_idx"),
+            # "Unassigned": ``assignee_id IS NULL`` is no equality to PostgreSQL, so the
+            # (assignee, phase, ...) indexes give it no order there: it sorted every
+            # unassigned ticket or walked another index in the hope of meeting them early
+            # (26-190 ms at 1M). These hold only that view's tickets, in each sort order.
+            *_sort_indexes(
+                "unassigned", [], condition=Q(assignee__isnull=True, phase=Phase.UNSOLVED)
+            ),
+            # A requester's open tickets ("N open", ticket and customer pages) counted from
+            # the index alone: PostgreSQL ANDed the foreign key's index with a scan of every
+            # unsolved ticket, 8-13 ms for a requester with 4,000 tickets.
+            models.Index(fields=["requester", "status"], name="ticket_requester_status_idx"),
         ]
 
     def __str__(self) -> str:
