@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "heedful.accounts",
     "heedful.customers",
     "heedful.tickets",
+    "heedful.search",
     "heedful.web",
     "heedful.api",
     "heedful.sla",
@@ -108,7 +109,10 @@ def _database() -> dict[str, Any]:
     if engine == "django.db.backends.sqlite3":
         # WAL lets readers run while a writer commits; IMMEDIATE takes the write lock at
         # BEGIN so two writers queue on busy_timeout instead of failing with "locked".
-        config["CONN_MAX_AGE"] = 0
+        # Connections are kept (CONN_MAX_AGE 60, one per server thread, as on
+        # PostgreSQL): opening one, running the pragmas below and closing it again cost
+        # about 5 ms CPU per API create, half of it (docs/performance.md, "API create").
+        # Django still closes a connection after an error or left in a transaction.
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
@@ -277,6 +281,9 @@ TOPICS_MAX_DOCUMENTS = env_int("HEEDFUL_TOPICS_MAX_DOCUMENTS", 20000, minimum=10
 TOPICS_MIN_DOCUMENTS = env_int("HEEDFUL_TOPICS_MIN_DOCUMENTS", 20, minimum=2)
 TOPICS_EVERY_HOURS = env_int("HEEDFUL_TOPICS_EVERY_HOURS", 24, minimum=1)
 TOPICS_NEW_DOCUMENTS = env_int("HEEDFUL_TOPICS_NEW_DOCUMENTS", 1000, minimum=1)
+# Computed in a child process, so that the long-running worker never keeps scikit-learn's
+# ~140 MB after the day's computation (docs/performance.md, "The whole stack's memory").
+TOPICS_IN_CHILD_PROCESS = env_bool("HEEDFUL_TOPICS_IN_CHILD_PROCESS", True)
 
 # Reminders (heedful.reminders, docs/follow-ups.md): the "did this solve it?" email after a
 # solve, at most one per ticket within this many days (a reopen-then-solve asks once), and

@@ -64,11 +64,9 @@ def test_it_passes_the_smoke_run_within_budget(
 def test_it_fails_the_smoke_run_when_a_query_count_grows(
     data_set: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setitem(budgets.QUERY_BUDGETS, "search.orm", 4)
+    monkeypatch.setitem(budgets.QUERY_BUDGETS, "search.orm", 7)
     status = run_suite(only=["search"], skip=[], iterations=1, smoke=True, out=None)
     assert status == 1
     failures = [line for line in capsys.readouterr().err.splitlines() if "FAILED" in line]
-    assert failures == [
-        f"bench: FAILED search.orm.{word}: 5 queries, expected at most 4"
-        for word in ("common", "rare", "none")
-    ]
+    # Only the common word matches in so small a data set and reads its rows (8 statements).
+    assert failures == ["bench: FAILED search.orm.common: 8 queries, expected at most 7"]

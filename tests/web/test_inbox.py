@@ -52,9 +52,10 @@ def test_it_lists_with_a_constant_number_of_queries(
 ) -> None:
     for i in range(count):
         make_ticket(subject=f"Ticket {i}", assignee=alice, team=support, tags=["vip", f"t{i}"])
-    # session, user, capped count, rows, tags, teams, agents, the nearest SLA clocks; then
-    # the frame, one statement: unread notifications, due follow-ups, five sidebar counts.
-    with django_assert_num_queries(9):
+    # session, user; the frame, one statement: unread notifications, due follow-ups, five
+    # sidebar counts (the page's count among them); rows, tags, teams, agents. Nothing is
+    # due (no SLA policy): no query for the clocks (tests/sla/test_breaching_view.py).
+    with django_assert_num_queries(7):
         response = agent.get("/inbox/open/")
     assert len(refs(response)) == count
     # Each row's own tags, in name order.
@@ -210,6 +211,25 @@ def test_it_filters_by_every_field(
     assert filtered(tag="nothing-like-this") == []
 
 
+def test_it_filters_a_phase_view_by_the_statuses_of_that_phase_only(
+    agent: Client, make_ticket: Callable[..., Ticket], alice: User
+) -> None:
+    a, b, c = make_many(make_ticket, 3)
+    actions.do_change_status(a, Status.PENDING, actor=alice)
+    actions.do_change_status(b, Status.SOLVED, actor=alice)
+
+    def listed(view: str, status: str) -> tuple[list[str], int]:
+        response = agent.get(f"/inbox/{view}/", {"status": status})
+        return refs(response), response.context["page"].count
+
+    assert listed("open", "pending") == ([a.ref], 1)
+    assert listed("open", "new") == ([c.ref], 1)
+    assert listed("open", "solved") == ([], 0)
+    assert listed("solved", "solved") == ([b.ref], 1)
+    assert listed("solved", "pending") == ([], 0)
+    assert listed("pending", "new") == ([], 0)
+
+
 def test_it_renders_rows_with_every_column(
     agent: Client, make_ticket: Callable[..., Ticket], alice: User, support: Team
 ) -> None:
@@ -286,6 +306,25 @@ def test_it_caps_the_count(
     assert response.context["page"].count == 3
     assert response.context["page"].count_is_capped is True
     assert '<p class="muted" id="inbox-count">3+ tickets</p>' in response.content.decode()
+
+
+def test_it_takes_an_unfiltered_pages_count_from_the_sidebar_and_counts_a_filtered_one(
+    agent: Client, make_ticket: Callable[..., Ticket], alice: User
+) -> None:
+    mine, _, high = make_many(make_ticket, 3)
+    actions.do_assign_ticket(mine, alice, actor=alice)
+    actions.do_change_priority(high, "high", actor=alice)
+    for view, expected in [("open", 3), ("mine", 1), ("unassigned", 2), ("solved", 0)]:
+        response = agent.get(f"/inbox/{view}/")
+        assert response.context["page"].count == expected
+        if view != "solved":
+            assert sidebar(response)[view] == (expected, False)
+    response = agent.get("/inbox/open/?priority=high")
+    assert response.context["page"].count == 1
+    assert sidebar(response)["open"] == (3, False)
+    assert '<p class="muted" id="inbox-count">1 ticket match these filters</p>' in (
+        response.content.decode()
+    )
 
 
 def test_it_shows_an_empty_state(agent: Client) -> None:

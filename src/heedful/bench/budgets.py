@@ -10,9 +10,11 @@ QUERY_BUDGETS: dict[str, int] = {
     # capped count, rows, tags; +1 for the team view (the agent's teams) or a tag filter
     # (the tag's size), which skips the count for a common tag.
     "inbox.orm": 4,
-    # session, user, the page's 3-4, SLA clocks of the rows, filter bar (teams, agents),
-    # the frame: one statement (unread notifications, due follow-ups, five sidebar counts);
-    # +1 for the team view, a tag filter or an organization filter's name.
+    # session, user, the frame: one statement (unread notifications, due follow-ups, five
+    # sidebar counts, which are also an unfiltered page's count), the page's rows and tags
+    # (+ its capped count with filters or in the solved view), SLA clocks of the rows (when
+    # one is due), filter bar (teams, agents); +1 for the team view, a tag filter or an
+    # organization filter's name.
     "inbox.http": 10,
     # ticket, messages, attachments, tags, events.
     "ticket.orm": 5,
@@ -20,9 +22,12 @@ QUERY_BUDGETS: dict[str, int] = {
     # mail thread with its folded quotes, and the replies' delivery): 15; 18 with an SLA
     # policy (its teams, targets and calendars: a rerun on the same data set).
     "ticket.http": 18,
-    # subjects, messages, contacts (exact, then recent), organizations.
-    "search.orm": 5,
-    "search.http": 8,
+    # the newest ids; subjects and messages: one to three id windows each (fewer for a
+    # common word or a small data set), then their rows when any matched: 8 in the smoke
+    # run and for a common word, 12 for a rare word at 1M; contacts (exact, then recent),
+    # organizations.
+    "search.orm": 12,
+    "search.http": 15,
     # session, user, the frame (1), four headline figures, the queue by status and its
     # first rows.
     "home.http": 11,

@@ -6,7 +6,8 @@ only the standard library, Django and django-helpdesk (installed there from PyPI
 project into WORKDIR, migrates the database named by PEER_DATABASE_URL (sqlite:///path or
 postgres://...), loads the exported data set with bulk inserts, and prints one JSON line
 per measurement: the ticket list (first page and page 21) and a keyword search, fetched
-through django-helpdesk's own JSON endpoint for its ticket table, as its UI does.
+through django-helpdesk's own JSON endpoint for its ticket table, as its UI does; a case
+named ``seen.*`` fetches the list's HTML page first, then that JSON.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 PAGE = 50
+# The ticket list page: its default query (open and reopened, oldest first) is the JSON of
+# the "list" cases.
+LIST_PAGE = "/helpdesk/tickets/"
 DEEP_START = 20 * PAGE
 STATUS = {"new": 1, "open": 1, "pending": 1, "on_hold": 1, "solved": 3, "closed": 4}
 REOPENED = 2
@@ -197,11 +201,15 @@ def main() -> None:
     client.force_login(user_model.objects.filter(is_staff=True).order_by("id").first())
     for name, search, start, every in cases:
         url = list_url(search, start, every)
+        # "seen.*": what an agent waits for to see the list: its HTML page, whose table
+        # then fetches the JSON (one after the other, as the browser does).
+        urls = [LIST_PAGE, url] if name.startswith("seen.") else [url]
 
-        def call(url: str = url) -> None:
-            response = client.get(url)
-            if response.status_code != 200:
-                raise RuntimeError(f"GET {url}: HTTP {response.status_code}")
+        def call(urls: list[str] = urls) -> None:
+            for url in urls:
+                response = client.get(url)
+                if response.status_code != 200:
+                    raise RuntimeError(f"GET {url}: HTTP {response.status_code}")
 
         samples = measure(call, iterations)
         rows = len(json.loads(client.get(url).content)["data"])

@@ -8,8 +8,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 
-from heedful.accounts.models import Role, Team, User
+from heedful.accounts.models import Role, Team, User, display_name_of
 from heedful.lib.errors import ActionError, ActionForbidden
 from heedful.sla.escalations import BOT_USERNAME
 from heedful.tickets.inbox import SORTS
@@ -165,14 +166,32 @@ class SearchForm(forms.Form):
     q = forms.CharField(max_length=200, required=False)
 
 
-def editing_choices() -> dict[str, Any]:
-    """Options of the selects that change tickets: one query for teams, one for agents."""
-    agents = User.objects.filter(is_active=True, role__in=(Role.ADMIN, Role.AGENT)).exclude(
+def _editing_agents() -> QuerySet[User]:
+    return User.objects.filter(is_active=True, role__in=(Role.ADMIN, Role.AGENT)).exclude(
         username=BOT_USERNAME
     )
+
+
+def editing_choices() -> dict[str, Any]:
+    """Options of the selects that change tickets: one query for teams, one for agents."""
     return {
         "teams": list(Team.objects.only("public_id", "name")),
-        "agents": list(agents.only("username", "first_name", "last_name")),
+        "agents": list(_editing_agents().only("username", "first_name", "last_name")),
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+    }
+
+
+def editing_options() -> dict[str, list[tuple[str, str]]]:
+    """``editing_choices`` as (value, label) pairs, read as values: a team's public id and
+    name, an agent's username and display name."""
+    agents = _editing_agents().values_list("username", "first_name", "last_name")
+    teams = Team.objects.values_list("public_id", "name")
+    return {
+        "teams": [(str(public_id), name) for public_id, name in teams],
+        "agents": [
+            (username, display_name_of(first, last, username)) for username, first, last in agents
+        ],
         "statuses": Status.choices,
         "priorities": Priority.choices,
     }

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from heedful.accounts.models import User
@@ -23,16 +24,18 @@ from heedful.tickets.inbox import (
     InboxQuery,
     inbox_values_page,
 )
+from heedful.web.context_processors import sidebar_count
 from heedful.web.decorators import StaffRequest, require_full_agent, staff_required
 from heedful.web.forms import (
     NO_ASSIGNEE,
     BulkForm,
     InboxFilterForm,
     apply_action,
-    editing_choices,
+    editing_options,
     form_error_text,
 )
 from heedful.web.inbox_rows import ROW_FIELDS, inbox_rows, rows_html
+from heedful.web.options_html import options_html
 
 INBOX_PAGE_SIZE = 50
 DEFAULT_SORT = "waiting"
@@ -43,9 +46,24 @@ def _bad_request(request: StaffRequest, message: str, back_url: str) -> HttpResp
     return render(request, "web/bad_request.html", context, status=400)
 
 
-def _choices() -> dict[str, Any]:
-    """Options of the filter bar and the bulk bar."""
-    return {**editing_choices(), "sorts": [(name, spec[0]) for name, spec in SORTS.items()]}
+def _options(filters: dict[str, str], sort: str) -> dict[str, SafeString]:
+    """The ``<option>``s of the filter bar (the current filters and sort selected) and of
+    the bulk bar (nothing selected)."""
+    choices = editing_options()
+    sorts = [(name, spec[0]) for name, spec in SORTS.items()]
+    statuses, priorities = choices["statuses"], choices["priorities"]
+    teams, agents = choices["teams"], choices["agents"]
+    return {
+        "status_options": options_html(statuses, filters.get("status", "")),
+        "priority_options": options_html(priorities, filters.get("priority", "")),
+        "team_options": options_html(teams, filters.get("team", "")),
+        "assignee_options": options_html(agents, filters.get("assignee", "")),
+        "sort_options": options_html(sorts, sort),
+        "bulk_status_options": options_html(statuses),
+        "bulk_priority_options": options_html(priorities),
+        "bulk_assignee_options": options_html(agents),
+        "bulk_team_options": options_html(teams),
+    }
 
 
 def _page_url(request: StaffRequest, cursor: str) -> str:
@@ -71,13 +89,15 @@ def inbox(request: StaffRequest, view: str) -> HttpResponse:
         cursor=data["cursor"],
         page_size=INBOX_PAGE_SIZE,
     )
+    # Without filters, the page's count is the sidebar's for this view: read once.
+    known_count = None if query.filters else sidebar_count(request, request.user, view)
     try:
-        page = inbox_values_page(request.user, query, ROW_FIELDS)
+        page = inbox_values_page(request.user, query, ROW_FIELDS, known_count)
     except BadInboxQuery as exc:
         return _bad_request(request, f"This inbox cannot be shown: {exc}.", request.path)
     rows = inbox_rows(page.tickets, timezone.now())
     context = {
-        **_choices(),
+        **_options(query.filters, query.sort),
         "view": view,
         "view_label": VIEWS[view],
         "page": page,
