@@ -80,25 +80,23 @@ class SqliteWriter(BulkWriter):
         marks = ", ".join("?" for _ in columns)
         self.raw.executemany(f"INSERT INTO {_quote(table)} ({names}) VALUES ({marks})", rows)
 
-    def _secondary_indexes(self, tables: Sequence[str]) -> list[tuple[str, str]]:
+    def _schema(self, kind: str, condition: str, tables: Sequence[str]) -> list[tuple[str, str]]:
+        """(name, CREATE statement) of each ``kind`` on ``tables`` matching ``condition``."""
         marks = ", ".join("?" for _ in tables)
         found = self.raw.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({marks})",
-            list(tables),
+            f"SELECT name, sql FROM sqlite_master WHERE type = ? AND {condition} "
+            f"AND tbl_name IN ({marks})",
+            [kind, *tables],
         ).fetchall()
         return [(str(name), str(sql)) for name, sql in found]
+
+    def _secondary_indexes(self, tables: Sequence[str]) -> list[tuple[str, str]]:
+        return self._schema("index", "sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'", tables)
 
     def _full_text_triggers(self, tables: Sequence[str]) -> list[tuple[str, str]]:
         """The triggers that keep the full-text indexes of ``tables`` up to date: one
         'rebuild' after the load costs a quarter of the CPU of indexing row by row."""
-        marks = ", ".join("?" for _ in tables)
-        found = self.raw.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-            f"AND name LIKE 'search%' AND tbl_name IN ({marks})",
-            list(tables),
-        ).fetchall()
-        return [(str(name), str(sql)) for name, sql in found]
+        return self._schema("trigger", "name LIKE 'search%'", tables)
 
     def _rebuild_full_text(self, tables: Sequence[str]) -> None:
         for index in INDEXES:
