@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connections
 from django.test import Client
 
 from heedful.accounts.actions import do_create_api_token
@@ -71,3 +73,21 @@ def error_of(response: Any) -> dict[str, Any]:
     assert set(body["error"]) == {"code", "message", "fields"}
     assert response["Content-Type"].startswith("application/json")
     return dict(body["error"])
+
+
+def on_another_connection(change: Callable[[], object]) -> None:
+    """Run ``change`` in a thread: its own database connection, committed when it ends."""
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            change()
+        except BaseException as error:  # reported below, in the test's thread
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert not failures, failures

@@ -3,15 +3,16 @@ any change to their tables, by any connection, is seen by the next ticket write.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from heedful.accounts.actions import do_create_api_token, do_touch_api_token
 from heedful.accounts.models import Role, Team, User
 from heedful.api.generation import settings_generation
 from heedful.customers.models import Contact
@@ -20,7 +21,7 @@ from heedful.sla.policies import load_policies
 from heedful.tickets.models import Ticket
 from heedful.webhooks.actions import active_subscriptions, do_create_subscription
 from heedful.webhooks.models import Subscription
-from tests.api.conftest import ApiClient
+from tests.api.conftest import ApiClient, on_another_connection
 from tests.sla.conftest import make_policy
 
 MakeApi = Callable[..., ApiClient]
@@ -34,24 +35,6 @@ def _next_update_due(response: Any) -> timedelta | None:
     return None if due is None else due - ticket.created_at
 
 
-def _on_another_connection(change: Callable[[], object]) -> None:
-    """Run ``change`` in a thread: its own database connection, committed when it ends."""
-    failures: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            change()
-        except BaseException as error:  # reported by the test below
-            failures.append(error)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    assert not failures, failures
-
-
 @pytest.mark.django_db(transaction=True)
 def test_it_sees_a_policy_changed_on_another_connection(
     api: MakeApi, alice: User, dave: Contact
@@ -59,32 +42,32 @@ def test_it_sees_a_policy_changed_on_another_connection(
     client = api(alice)
     assert _next_update_due(client.post("/tickets", PAYLOAD)) is None  # cached: no policy
 
-    _on_another_connection(lambda: make_policy("24/7", {"normal": {"next_update": 30}}))
+    on_another_connection(lambda: make_policy("24/7", {"normal": {"next_update": 30}}))
     assert _next_update_due(client.post("/tickets", PAYLOAD)) == timedelta(minutes=30)
 
-    _on_another_connection(lambda: Target.objects.update(next_update_minutes=45))
+    on_another_connection(lambda: Target.objects.update(next_update_minutes=45))
     assert _next_update_due(client.post("/tickets", PAYLOAD)) == timedelta(minutes=45)
 
-    _on_another_connection(lambda: Policy.objects.all().delete())
+    on_another_connection(lambda: Policy.objects.all().delete())
     assert _next_update_due(client.post("/tickets", PAYLOAD)) is None
 
 
 @pytest.mark.django_db(transaction=True)
 def test_it_sees_a_subscription_changed_on_another_connection(alice: User) -> None:
     assert active_subscriptions() == []
-    _on_another_connection(
+    on_another_connection(
         lambda: do_create_subscription(
             alice, url="https://hooks.example.com/a", events=["ticket.created"]
         )
     )
     assert [s.url for s in active_subscriptions()] == ["https://hooks.example.com/a"]
     # The worker disables a failing subscription with a plain UPDATE, not an action.
-    _on_another_connection(lambda: Subscription.objects.update(is_active=False))
+    on_another_connection(lambda: Subscription.objects.update(is_active=False))
     assert active_subscriptions() == []
-    _on_another_connection(lambda: Subscription.objects.update(is_active=True))
+    on_another_connection(lambda: Subscription.objects.update(is_active=True))
     assert len(active_subscriptions()) == 1
     # Its owner demoted to a customer-facing role that may not receive events.
-    _on_another_connection(lambda: User.objects.filter(pk=alice.pk).update(role=Role.LIGHT_AGENT))
+    on_another_connection(lambda: User.objects.filter(pk=alice.pk).update(role=Role.LIGHT_AGENT))
     assert active_subscriptions() == []
 
 
@@ -132,10 +115,16 @@ def test_it_changes_the_generation_only_for_the_watched_tables(
     assert changed()
     do_create_subscription(alice, url="https://hooks.example.com/a", events=["ticket.created"])
     assert changed()
-    # Not watched: the failure count (the worker's, after each attempt), the user's name,
-    # tickets, contacts.
-    Subscription.objects.update(consecutive_failures=3)
+    # API tokens, and the rest of a user's row: the API caches tokens with their users.
+    token, _ = do_create_api_token(alice, name="script", scope="read")
+    assert changed()
     User.objects.filter(pk=alice.pk).update(first_name="Alicia")
+    assert changed()
+    # Not watched: the failure count (the worker's, after each attempt), a sign-in, a
+    # token's last use, tickets, contacts.
+    Subscription.objects.update(consecutive_failures=3)
+    User.objects.filter(pk=alice.pk).update(last_login=timezone.now())
+    do_touch_api_token(token)
     make_ticket()
     Contact.objects.filter(pk=dave.pk).update(name="David")
     assert not changed()

@@ -13,7 +13,7 @@ from ninja.responses import NinjaJSONEncoder
 
 from heedful.accounts.models import Team, User
 from heedful.api.schemas import ticket_out
-from heedful.customers.models import Contact
+from heedful.customers.models import Contact, Organization
 from heedful.sla.actions import do_recompute_clocks
 from heedful.tickets.models import Channel, Message, Ticket, TicketEvent
 from tests.api.conftest import ApiClient, error_of
@@ -149,6 +149,33 @@ def test_it_refuses_malformed_json_with_400(api: MakeApi, alice: User) -> None:
     assert error_of(response)["code"] == "bad_request"
 
 
+def test_it_finds_the_requester_by_email_exactly_first(
+    api: MakeApi, alice: User, acme: Organization
+) -> None:
+    """Addresses are stored lower-cased, but a contact entered by hand may be mixed-case;
+    two contacts may even differ only in case: the one written as sent wins."""
+    upper = Contact.objects.create(name="Pat Upper", email="Pat@acme.test", organization=acme)
+    lower = Contact.objects.create(name="Pat Lower", email="pat@acme.test", organization=acme)
+    mixed = Contact.objects.create(name="Frank", email="Frank@Acme.test", organization=acme)
+    client = api(alice)
+
+    def requester(email: str) -> str:
+        response = client.post("/tickets", {"subject": "x", "body": "y", "requester_email": email})
+        assert response.status_code == 201, response.content
+        return str(response.json()["requester"]["id"])
+
+    assert requester("Pat@acme.test") == str(upper.public_id)
+    assert requester("pat@acme.test") == str(lower.public_id)
+    assert requester("PAT@ACME.TEST") == str(lower.public_id)
+    assert requester("frank@acme.test") == str(mixed.public_id)
+    with CaptureQueriesContext(connection) as queries:
+        assert requester("pat@acme.test") == str(lower.public_id)
+    contact_reads = [q["sql"] for q in queries.captured_queries if "customers_contact" in q["sql"]]
+    # The exact (indexed) match only: no case-insensitive scan (LIKE, UPPER()).
+    assert len(contact_reads) == 1
+    assert "LIKE" not in contact_reads[0] and "UPPER" not in contact_reads[0]
+
+
 TRANSACTION_CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE SAVEPOINT", "COMMIT")
 DUE_FIELDS = ("first_response_due_at", "next_update_due_at", "unblock_due_at", "resolution_due_at")
 
@@ -174,7 +201,8 @@ def test_it_creates_a_ticket_in_nine_statements(
     statements = [
         q["sql"] for q in queries.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)
     ]
-    # Token, requester; number (UPDATE … RETURNING), ticket (its first message counted),
+    # Settings generation (the token, cached since the first post), requester by its exact
+    # address; number (UPDATE … RETURNING), ticket (its first message counted),
     # created event, settings generation (the webhook subscriptions, cached since the
     # first post), message, message event, settings generation again (the SLA policies);
     # no read back, and nothing after the commit (the clocks are computed with the ticket).

@@ -32,6 +32,20 @@ def contact_of(user: User) -> Contact | None:
     return Contact.objects.filter(user=user).select_related("organization").first()
 
 
+def contact_by_email(contacts: QuerySet[Contact], email: str) -> Contact | None:
+    """The contact of ``contacts`` with this address: an exact match on the address as
+    sent or lower-cased (the unique index; addresses are stored lower-cased) first. Only
+    then a case-insensitive match, for contacts entered by hand in mixed case: no index
+    serves that one, so it reads the whole table (every API create by email did, ordered
+    by name; docs/performance-history.md, "API create: the token and the requester")."""
+    candidates = list(dict.fromkeys((email, email.lower())))
+    found = {c.email: c for c in contacts.filter(email__in=candidates).order_by()}
+    for candidate in candidates:
+        if candidate in found:
+            return found[candidate]
+    return contacts.filter(email__iexact=email).first()
+
+
 def api_visible_tickets(user: User) -> QuerySet[Ticket]:
     if is_customer(user):
         contact = contact_of(user)

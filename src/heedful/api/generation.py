@@ -1,6 +1,7 @@
 """Per-process caches of small, rarely changed settings read on every ticket write (the
-SLA policies, the webhook subscriptions), checked against the settings generation in one
-statement: database triggers (migration api.0003) give the one row of
+SLA policies, the webhook subscriptions) or API request (the live API tokens with their
+users), checked against the settings generation in one statement: database triggers
+(migrations api.0003 and api.0004) give the one row of
 ``api_settingsgeneration`` a new random value on any change to their tables, committed
 by any process, and the next read loads them again.
 
@@ -34,7 +35,9 @@ def settings_generation() -> int | None:
 
 class GenerationCache(Generic[T]):
     """``load()``'s result, kept while the generation (and ``extra_key()``) is unchanged.
-    Callers must not change what it returns: it is shared by the process's threads."""
+    Callers must not change what it returns: it is shared by the process's threads. (A
+    dict that callers fill as they go is the exception: each entry they add was read after
+    the generation its dict is kept under, so it is dropped with that generation.)"""
 
     _instances: weakref.WeakSet[GenerationCache[Any]] = weakref.WeakSet()
 

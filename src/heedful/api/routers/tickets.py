@@ -13,7 +13,7 @@ from ninja.responses import Status
 from pydantic import ConfigDict
 
 from heedful.accounts.models import Team, User
-from heedful.api.access import contact_of, get_api_ticket, require_staff
+from heedful.api.access import contact_by_email, contact_of, get_api_ticket, require_staff
 from heedful.api.auth import WRITE_AUTH, caller_of
 from heedful.api.errors import COMMON_ERROR_STATUSES, ErrorOut
 from heedful.api.fields import (
@@ -191,7 +191,7 @@ def _requester(user: User, payload: TicketCreateIn) -> Contact:
             raise ActionError("No contact has this id.", field="requester_id")
         return found
     if payload.requester_email:
-        found = contacts.filter(email__iexact=payload.requester_email).first()
+        found = contact_by_email(contacts, payload.requester_email)
         if found is None:
             raise ActionError("No contact has this email.", field="requester_email")
         return found
