@@ -11,7 +11,8 @@ import pytest
 from heedful.bench.generate import GenerateResult, generate
 from heedful.customers.models import Contact, Organization
 from heedful.tickets.events import replay, snapshot
-from heedful.tickets.models import Message, Sequence, Ticket, TicketEvent
+from heedful.tickets.models import Message, Sequence, Ticket, TicketEvent, TicketTag
+from heedful.tickets.sort_keys import KEYS
 
 CLEARS_WAITING = ("pending", "solved", "closed")
 
@@ -105,6 +106,14 @@ def test_it_writes_an_event_log_that_replays_to_each_ticket(generated: GenerateR
     events = _events()
     for ticket in Ticket.objects.order_by("id")[::7]:
         assert replay(events[ticket.id]) == snapshot(ticket)
+
+
+def test_it_gives_each_tag_link_its_tickets_sort_keys(generated: GenerateResult) -> None:
+    # Bulk loads bypass the actions: the database's triggers fill the copies.
+    links = list(TicketTag.objects.values_list("ticket_id", *KEYS))
+    tickets = {row[0]: row[1:] for row in Ticket.objects.values_list("id", *KEYS)}
+    assert len(links) > 50
+    assert all(link[1:] == tickets[link[0]] for link in links)
 
 
 def test_it_continues_the_numbers_when_run_again(generated: GenerateResult) -> None:

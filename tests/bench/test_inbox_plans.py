@@ -128,3 +128,25 @@ def test_it_reads_the_unassigned_view_from_its_own_index_on_postgresql(
     # first: unassigned tickets are the newest).
     for statement in _ordered_statements(alice, InboxQuery(view="unassigned", sort=sort)):
         assert f"ticket_unassigned_{SORTS[sort][1].split('_')[0]}" in plan(*statement)
+
+
+@pytest.mark.parametrize("view", ["open", "pending", "solved"])
+@pytest.mark.parametrize("sort", list(SORTS))
+def test_it_reads_a_common_tag_from_the_tags_own_index(
+    monkeypatch: pytest.MonkeyPatch,
+    make_ticket: Callable[..., Ticket],
+    alice: User,
+    plan: Callable[[str, tuple[Any, ...]], str],
+    view: str,
+    sort: str,
+) -> None:
+    # Walking the view's index and probing each ticket's tags read 51 / (the tag's share)
+    # rows a page: 84 ms for a deep page at 1M on PostgreSQL, 166 ms for a tag of 3,140
+    # tickets. The tag's (tag, phase, key, ticket) index reads 51.
+    make_ticket(tags=["billing"])
+    monkeypatch.setattr(inbox, "COMMON_TAG_TICKETS", 0)
+    query = InboxQuery(view=view, sort=sort, filters={"tag": "billing"}, cursor=_cursor(sort))
+    for statement in _ordered_statements(alice, query):
+        text = plan(*statement)
+        assert f"tickettag_{SORTS[sort][1].split('_')[0]}_idx" in text, text
+        assert not _sorts_rows(text), text

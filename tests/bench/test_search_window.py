@@ -53,3 +53,26 @@ def test_it_orders_the_newest_matches_by_creation_time(
     )
     found = [t.ref for t in search_everything(alice, "refund")["tickets"]]
     assert found == [tickets[2].ref, tickets[1].ref, tickets[0].ref, imported.ref]
+
+
+def test_it_matches_a_part_of_a_name_email_or_handle_but_not_across_them(
+    alice: User, acme: Organization
+) -> None:
+    Contact.objects.create(name="Fay Green", email="fay@orchard.test")
+    Contact.objects.create(name="Gus Hill", handle="@gus_orchard")
+    Contact.objects.create(name="Orchard Ivy", handle="ivy")
+    Contact.objects.create(name="Jo Lake", email=None, handle="")
+
+    def names(q: str) -> list[str]:
+        return [c.name for c in search_everything(alice, q)["contacts"]]
+
+    assert names("ORCHARD") == ["Fay Green", "Gus Hill", "Orchard Ivy"]
+    assert names("Ivy ivy") == []  # the name's end and the handle are not one text
+    assert names("lake") == ["Jo Lake"]
+
+
+def test_it_lists_organizations_by_name_whatever_the_case(alice: User) -> None:
+    for name in ("beta Orchard", "Alpha Orchard", "Gamma Orchard"):
+        Organization.objects.create(name=name)
+    found = search_everything(alice, "orchard")["organizations"]
+    assert [o.name for o in found] == ["Alpha Orchard", "beta Orchard", "Gamma Orchard"]

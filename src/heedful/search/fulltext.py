@@ -123,3 +123,23 @@ def repair_sqlite_index(connection: BaseDatabaseWrapper, index: TextIndex) -> No
         for statement in index.sqlite_triggers():
             cursor.execute(statement)
         cursor.execute(f"INSERT INTO {index.name}({index.name}) VALUES ('rebuild')")
+
+
+# PostgreSQL: a BRIN index on the id of each table, for the windows of newest ids
+# (heedful.search.queries). Past the first window PostgreSQL ANDs the word's GIN matches
+# with the window's id range; from the primary key that range was a bitmap of every id in
+# it (190,000 message ids: 13 ms of a rare word's 14 ms at 1M). Rows are written in id
+# order, so BRIN gives the same range as a few hundred block ranges: 0.3 ms. The index is
+# a few hundred kB at 5M messages and built in 2 s. SQLite reads id ranges inside FTS5.
+ID_RANGE_INDEXES = {f"{index.name}_id_brin": index.table for index in INDEXES}
+
+
+def pg_create_id_range_indexes() -> list[str]:
+    return [
+        f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING brin (id)"
+        for name, table in ID_RANGE_INDEXES.items()
+    ]
+
+
+def pg_drop_id_range_indexes() -> list[str]:
+    return [f"DROP INDEX IF EXISTS {name}" for name in ID_RANGE_INDEXES]

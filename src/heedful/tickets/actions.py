@@ -239,7 +239,8 @@ def _open_ticket(
         counted=True,
     )
     # Its SLA clocks now, from the two events in memory, rather than read back after
-    # the commit in a transaction of their own (docs/performance.md, "API under load").
+    # the commit in a transaction of their own (docs/performance-history.md, "API under
+    # load").
     due_fields = do_start_new_ticket_clocks(ticket, events)
     if due_fields:
         ticket.save(update_fields=due_fields)

@@ -113,7 +113,7 @@ def _view_queryset(user: User, view: str, status: str = "") -> QuerySet[Ticket]:
         # The status filter (applied next) decides the phase: testing both made
         # PostgreSQL multiply their shares as if independent (2,300 of 28,000 pending
         # tickets expected), AND two bitmap scans and count for 26 ms instead of reading
-        # the status index (docs/performance.md, "PostgreSQL at 1M, again").
+        # the status index (docs/performance-history.md, "PostgreSQL at 1M, again").
         return tickets if status in _PHASE_VIEWS[view] else tickets.none()
     return _in_view(tickets, user, view, None)
 
@@ -147,10 +147,12 @@ def _id_of(queryset: QuerySet[Any]) -> Subquery:
     return Subquery(queryset.order_by().values("id")[:1])
 
 
-# A tag with more tickets than this is "common": its filter walks the view's index in sort
-# order and probes each ticket's tags (cheap when many match), and the page shows "50+"
-# instead of a count (counting would read every tagged ticket). A rarer tag is read from
-# its own index and sorted: at most this many rows.
+# A tag with more tickets than this is "common": the page shows "50+" instead of a count
+# (counting would read every tagged ticket), and the list is read in sort order from an
+# index: the tag's own (TicketTag's copies of the phase and sort keys) when nothing but
+# the phase narrows the list, else the narrower view's, probing each ticket's tags (at
+# most that view's tickets). A rarer tag is read from its own index and sorted: at most
+# this many rows.
 COMMON_TAG_TICKETS = 3000
 
 
@@ -160,22 +162,45 @@ class FilteredTickets:
     # False when an exact capped count would read too many rows (a common tag).
     countable: bool = True
     organization: Organization | None = None
+    # True when the rows come in the order of the tag's own index (TicketTag's columns).
+    in_tag_order: bool = False
 
 
-def _tag_filter(tickets: QuerySet[Ticket], name: str) -> FilteredTickets:
-    tagged = TicketTag.objects.filter(tag_id=_id_of(Tag.objects.filter(name=name)))
+def _tag_filter(tickets: QuerySet[Ticket], name: str, phase: str | None) -> FilteredTickets:
+    tag_id = _id_of(Tag.objects.filter(name=name))
+    tagged = TicketTag.objects.filter(tag_id=tag_id)
     size = tagged.order_by()[: COMMON_TAG_TICKETS + 1].count()
-    if size > COMMON_TAG_TICKETS:
-        probe = tagged.filter(ticket_id=OuterRef("pk"))
-        return FilteredTickets(tickets.filter(Exists(probe)), countable=False)
-    return FilteredTickets(tickets.filter(id__in=tagged.values("ticket_id")))
+    if size <= COMMON_TAG_TICKETS:
+        return FilteredTickets(tickets.filter(id__in=tagged.values("ticket_id")))
+    if phase is not None:
+        # One filter() call: one join, which the order and the cursor then use too.
+        joined = tickets.filter(tickettag__tag_id=tag_id, tickettag__phase=phase)
+        return FilteredTickets(joined, countable=False, in_tag_order=True)
+    probe = tagged.filter(ticket_id=OuterRef("pk"))
+    return FilteredTickets(tickets.filter(Exists(probe)), countable=False)
 
 
-def apply_filters(tickets: QuerySet[Ticket], filters: dict[str, str]) -> FilteredTickets:
+def list_phase(view: str, filters: dict[str, str]) -> str | None:
+    """The one phase of every ticket of the list, when nothing narrower than the phase
+    (a status is no narrower: no index leads with tag and status) filters it; else None."""
+    if view not in ("open", "pending", "solved"):
+        return None  # "mine", "unassigned", "team": the view's index is narrower
+    if any(value for name, value in filters.items() if name not in ("status", "tag")):
+        return None
+    status = filters.get("status") or (Status.PENDING if view == "pending" else "")
+    if status:
+        return Phase.SOLVED if status in SOLVED_STATUSES else Phase.UNSOLVED
+    return {"open": Phase.UNSOLVED, "solved": Phase.SOLVED}.get(view)
+
+
+def apply_filters(
+    tickets: QuerySet[Ticket], filters: dict[str, str], phase: str | None = None
+) -> FilteredTickets:
     """Filter values are public identifiers: a status or priority name, a team's,
     organization's or requester's public id, an assignee's username ("none" for
-    unassigned), a tag. Empty values are ignored."""
-    countable, organization = True, None
+    unassigned), a tag. Empty values are ignored. ``phase`` is ``list_phase``'s, when
+    the caller has it: a common tag is then read from its own index."""
+    countable, organization, in_tag_order = True, None, False
     for name, value in filters.items():
         if not value:
             continue
@@ -191,8 +216,9 @@ def apply_filters(tickets: QuerySet[Ticket], filters: dict[str, str]) -> Filtere
             else:
                 tickets = tickets.filter(assignee_id=_id_of(User.objects.filter(username=value)))
         elif name == "tag":
-            tagged = _tag_filter(tickets, value)
+            tagged = _tag_filter(tickets, value, phase)
             tickets, countable = tagged.tickets, countable and tagged.countable
+            in_tag_order = tagged.in_tag_order
         elif name == "organization":
             # Looked up first, so the planner sees the value: organization sizes are long
             # tailed and PostgreSQL's guess for an unknown one (a dozen rows) picks a sort
@@ -207,7 +233,7 @@ def apply_filters(tickets: QuerySet[Ticket], filters: dict[str, str]) -> Filtere
             tickets = tickets.filter(requester_id=contact)
         else:
             raise BadInboxQuery(f"unknown filter {name!r}")
-    return FilteredTickets(tickets, countable, organization)
+    return FilteredTickets(tickets, countable, organization, in_tag_order)
 
 
 def _uuid(value: str) -> str:
@@ -246,12 +272,17 @@ def decode_cursor(cursor: str) -> tuple[datetime | None, int]:
 
 
 def seek_after(
-    tickets: QuerySet[Ticket], column: str, ascending: bool, cursor: str
+    tickets: QuerySet[Ticket],
+    column: str,
+    ascending: bool,
+    cursor: str,
+    in_tag_order: bool = False,
 ) -> QuerySet[Ticket]:
     """Rows after the cursor in (column, id) order, as the row comparison
     ``(column, id) > (value, pk)``: one index range on both databases, which starts at the
     cursor even inside a long run of equal values (every ticket nobody waits on shares one
-    waiting_key), where ``column >= value AND (...)`` would read the whole run first."""
+    waiting_key), where ``column >= value AND (...)`` would read the whole run first.
+    ``in_tag_order``: the same columns of the joined TicketTag, whose index is read."""
     value, pk = decode_cursor(cursor)
     if value is None:
         # Cursors of older releases pointed at a NULL waiting_since: nobody waits.
@@ -259,9 +290,10 @@ def seek_after(
             raise BadInboxQuery("bad page cursor")
         value = NOBODY_WAITS
     quote = connection.ops.quote_name
-    table = quote(Ticket._meta.db_table)
+    table = quote(TicketTag._meta.db_table if in_tag_order else Ticket._meta.db_table)
+    pk_column = quote("ticket_id" if in_tag_order else "id")
     after = RawSQL(
-        f"({table}.{quote(column)}, {table}.{quote('id')}) {'>' if ascending else '<'} (%s, %s)",
+        f"({table}.{quote(column)}, {table}.{pk_column}) {'>' if ascending else '<'} (%s, %s)",
         (connection.ops.adapt_datetimefield_value(value), pk),
         output_field=BooleanField(),
     )
@@ -304,29 +336,39 @@ def _each_phase(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
 
 
 def _ordered_after(
-    tickets: QuerySet[Ticket], sort: str, cursor: str, by_phase: bool
+    tickets: QuerySet[Ticket], sort: str, cursor: str, by_phase: bool, in_tag_order: bool
 ) -> tuple[QuerySet[Ticket], str]:
-    """``tickets`` after ``cursor`` in a SORTS order, and the sort column."""
+    """``tickets`` after ``cursor`` in a SORTS order, and the sort column. ``in_tag_order``:
+    ordered by the joined TicketTag's copies of the keys (the same values), which the
+    database reads from the tag's index."""
     if sort not in SORTS:
         raise BadInboxQuery(f"unknown sort {sort!r}")
     _, column, ascending = SORTS[sort]
     if cursor:
-        tickets = seek_after(tickets, column, ascending, cursor)
+        tickets = seek_after(tickets, column, ascending, cursor, in_tag_order)
     if by_phase:
         tickets = _each_phase(tickets)
     # The sort columns are never NULL: plain ASC/DESC, which both databases read
     # straight from the index (a NULLS LAST that differs from the index's order would sort).
-    order = [column, "id"] if ascending else [f"-{column}", "-id"]
+    keys = [f"tickettag__{column}", "tickettag__ticket_id"] if in_tag_order else [column, "id"]
+    order = keys if ascending else [f"-{key}" for key in keys]
     return tickets.order_by(*order), column
 
 
 def sorted_page(
-    tickets: QuerySet[Ticket], sort: str, cursor: str, page_size: int, *, by_phase: bool = False
+    tickets: QuerySet[Ticket],
+    sort: str,
+    cursor: str,
+    page_size: int,
+    *,
+    by_phase: bool = False,
+    in_tag_order: bool = False,
 ) -> tuple[list[Ticket], str]:
     """One keyset page of ``tickets`` in a SORTS order, after ``cursor`` when given:
-    (rows, next cursor or ""). ``by_phase`` reads it as two ranges, see _each_phase."""
+    (rows, next cursor or ""). ``by_phase`` reads it as two ranges, see _each_phase;
+    ``in_tag_order`` as FilteredTickets says."""
     related = tickets.select_related("requester", "organization", "assignee", "team")
-    ordered, column = _ordered_after(related, sort, cursor, by_phase)
+    ordered, column = _ordered_after(related, sort, cursor, by_phase, in_tag_order)
     rows = list(ordered[: page_size + 1])
     # After the read: a UNION takes no prefetch_related.
     prefetch_related_objects(rows, Prefetch("tags", queryset=Tag.objects.only("id", "name")))
@@ -337,13 +379,18 @@ def sorted_page(
 
 
 def sorted_values(
-    tickets: QuerySet[Ticket], sort: str, cursor: str, page_size: int, fields: Sequence[str]
+    tickets: QuerySet[Ticket],
+    sort: str,
+    cursor: str,
+    page_size: int,
+    fields: Sequence[str],
+    in_tag_order: bool = False,
 ) -> tuple[list[dict[str, Any]], str]:
     """``sorted_page`` as dicts of ``fields`` (which may follow foreign keys, e.g.
     ``requester__name``) plus ``id`` and ``tags`` (the names, in name order), read with
     one plain query for the rows and one for their tags: 50 rows as model instances with
     four related ones and a tag manager each cost more CPU than the SQL."""
-    ordered, column = _ordered_after(tickets, sort, cursor, False)
+    ordered, column = _ordered_after(tickets, sort, cursor, False, in_tag_order)
     rows = list(ordered.values("id", column, *fields)[: page_size + 1])
     next_cursor = ""
     if len(rows) > page_size:
@@ -362,18 +409,18 @@ def sorted_values(
 def _inbox_page(
     user: User,
     query: InboxQuery,
-    read: Callable[[QuerySet[Ticket]], tuple[list[Row], str]],
+    read: Callable[[FilteredTickets], tuple[list[Row], str]],
     known_count: int | None = None,
 ) -> InboxPage[Row]:
     if query.sort not in SORTS:  # before counting anything
         raise BadInboxQuery(f"unknown sort {query.sort!r}")
     view = _view_queryset(user, query.view, query.filters.get("status", ""))
-    filtered = apply_filters(view, query.filters)
+    filtered = apply_filters(view, query.filters, list_phase(query.view, query.filters))
     limit = settings.INBOX_COUNT_LIMIT
     count = 0
     if filtered.countable:
         count = known_count if known_count is not None else _capped(filtered.tickets)
-    rows, next_cursor = read(filtered.tickets)
+    rows, next_cursor = read(filtered)
     if not filtered.countable:
         # "50+": what this page shows, and whether more follow.
         return InboxPage(rows, next_cursor, len(rows), bool(next_cursor), filtered.organization)
@@ -381,8 +428,11 @@ def _inbox_page(
 
 
 def inbox_page(user: User, query: InboxQuery) -> InboxPage[Ticket]:
-    def read(tickets: QuerySet[Ticket]) -> tuple[list[Ticket], str]:
-        return sorted_page(tickets, query.sort, query.cursor, query.page_size)
+    def read(filtered: FilteredTickets) -> tuple[list[Ticket], str]:
+        return sorted_page(
+            filtered.tickets, query.sort, query.cursor, query.page_size,
+            in_tag_order=filtered.in_tag_order,
+        )  # fmt: skip
 
     return _inbox_page(user, query, read)
 
@@ -398,7 +448,10 @@ def inbox_values_page(
     the view's ``capped_count`` when the caller has read it already (the sidebar's, for a
     page without filters): then it is not counted again."""
 
-    def read(tickets: QuerySet[Ticket]) -> tuple[list[dict[str, Any]], str]:
-        return sorted_values(tickets, query.sort, query.cursor, query.page_size, fields)
+    def read(filtered: FilteredTickets) -> tuple[list[dict[str, Any]], str]:
+        return sorted_values(
+            filtered.tickets, query.sort, query.cursor, query.page_size, fields,
+            filtered.in_tag_order,
+        )  # fmt: skip
 
     return _inbox_page(user, query, read, known_count)

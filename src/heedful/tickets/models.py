@@ -233,13 +233,37 @@ def parse_ref(ref: str) -> int | None:
     return int(text) if text.isdigit() and len(text) < 18 else None
 
 
+def _tag_sort_indexes() -> list[models.Index]:
+    return [
+        models.Index(fields=["tag", "phase", column, "ticket"], name=f"tickettag_{part}_idx")
+        for part, column in SORT_COLUMNS
+    ]
+
+
 class TicketTag(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE)
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+    """A tag on a ticket, with copies of the ticket's phase and sort keys.
+
+    The copies give a common tag's inbox list an index in sort order: walking the view's
+    ticket index and probing each ticket's tags read 51 / (the tag's share) rows a page,
+    and far more where the tag is rare in that part of the order (84 ms for a deep page
+    at 1M on PostgreSQL). The database keeps them (heedful.tickets.sort_keys: triggers on
+    both tables), so no writer, bulk update or SQL script can leave them stale.
+    """
+
+    # No index of their own: (ticket, tag) and (tag, phase, ...) below lead with them.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, db_index=False)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, db_index=False)
+    # The ticket's, written only by the triggers (NULL for an instant on SQLite, whose
+    # triggers run after the insert).
+    phase = models.CharField(max_length=10, choices=Phase.choices, null=True, editable=False)
+    waiting_key = models.DateTimeField(null=True, editable=False)
+    created_at = models.DateTimeField(null=True, editable=False)
+    updated_at = models.DateTimeField(null=True, editable=False)
+    due_key = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ticket", "tag"], name="tickettag_unique")]
-        indexes = [models.Index(fields=["tag", "ticket"], name="tickettag_tag_idx")]
+        indexes = _tag_sort_indexes()
 
     def __str__(self) -> str:
         return f"{self.ticket_id}:{self.tag_id}"

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Coalesce, Concat, Lower
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from heedful.accounts.models import User
-from heedful.customers.models import Contact
+from heedful.customers.models import Contact, Organization
 from heedful.lib.search_terms import Phrase, search_phrases
 from heedful.search.queries import newest_ids, search_messages, search_tickets
 from heedful.tickets.access import visible_contacts, visible_organizations, visible_tickets
 from heedful.tickets.models import Message, Ticket, parse_ref
 from heedful.web.decorators import StaffRequest, staff_required
 from heedful.web.forms import SearchForm, form_error_text
+from heedful.web.inbox_rows import ticket_url_maker
 
 TICKET_LIMIT = 50
 MESSAGE_LIMIT = 50
@@ -58,13 +60,27 @@ def _contacts(user: User, q: str) -> list[Contact]:
     contacts = visible_contacts(user).select_related("organization")
     # Exact email or handle: a unique or indexed lookup over every contact.
     exact = list(contacts.filter(Q(email=q) | Q(handle=q)).order_by("id")[:PEOPLE_LIMIT])
-    people = Q(name__icontains=q) | Q(email__icontains=q) | Q(handle__icontains=q)
-    recent = _recent(contacts.filter(people), Contact, SEARCH_RECENT_CONTACTS)
+    # One case-folded substring test per contact over its three fields joined, not three:
+    # a word found nowhere tests the whole window, and case folding is most of that
+    # (PostgreSQL at 1M: 9.5 -> 3.3 ms). A line break never comes from the search box.
+    text: TextField[str, str] = TextField()
+    email = Coalesce("email", Value(""), output_field=text)
+    fields = Concat("name", Value("\n"), email, Value("\n"), "handle", output_field=text)
+    people = contacts.alias(people=fields).filter(people__icontains=q)
+    recent = _recent(people, Contact, SEARCH_RECENT_CONTACTS)
     if len(exact) >= PEOPLE_LIMIT:
         return exact
     recent = recent.exclude(pk__in=[c.pk for c in exact])
     found = _newest_first(recent, PEOPLE_LIMIT - len(exact))
     return exact + sorted(found, key=lambda c: (c.name, c.pk))
+
+
+def _organizations(user: User, q: str) -> list[Organization]:
+    # Sorted by the name in lower case, which no index gives: PostgreSQL reads the table
+    # in order and sorts the few matches (1.8 ms for 10,000 organizations), where the
+    # name index made it visit every organization's row in name order (8.7 ms).
+    found = visible_organizations(user).filter(name__icontains=q).order_by(Lower("name"), "id")
+    return list(found[:PEOPLE_LIMIT])
 
 
 def search_everything(user: User, q: str) -> dict[str, Any]:
@@ -81,7 +97,7 @@ def search_everything(user: User, q: str) -> dict[str, Any]:
         "tickets": sorted(found, key=lambda t: (t.created_at, t.pk), reverse=True),
         "found_messages": messages,
         "contacts": _contacts(user, q),
-        "organizations": list(visible_organizations(user).filter(name__icontains=q)[:PEOPLE_LIMIT]),
+        "organizations": _organizations(user, q),
     }
 
 
@@ -100,8 +116,13 @@ def search(request: StaffRequest) -> HttpResponse:
         if ticket is not None:
             return redirect("web:ticket", ref=ticket.ref)
     results = search_everything(request.user, q)
+    # Up to 150 ticket links: one ``reverse`` for all, not a ``{% url %}`` each (about a
+    # fifth of the page's rendering at 1M).
+    url_of = ticket_url_maker()
     context = {
         **results,
+        "ticket_rows": [(t, url_of(t.ref)) for t in results["tickets"]],
+        "message_rows": [(m, url_of(m.ticket.ref)) for m in results["found_messages"]],
         "form": form,
         "q": q,
         "total": sum(len(found) for found in results.values()),
