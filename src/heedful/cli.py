@@ -68,7 +68,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     # This process only supervises the server and the worker, for as long as they run:
     # the migrations and static files are prepared by a child process, so that it never
-    # holds a whole Django (about 50 MB of private memory; docs/performance.md, "The
+    # holds a whole Django (about 50 MB of private memory; docs/performance-history.md, "The
     # whole stack's memory").
     settings = _read_settings()
     prepare = [sys.executable, "-m", "heedful.cli", "migrate", "--static", "--quiet"]

@@ -9,6 +9,6 @@ application = get_wsgi_application()
 # Import every view module now (the URL patterns), then move everything start-up made out
 # of the garbage collector's generations: those objects live as long as the process, and a
 # full collection during a request would otherwise walk all of them again
-# (docs/performance.md, "Inbox page cost").
+# (docs/performance-history.md, "Inbox page cost").
 get_resolver().url_patterns  # noqa: B018
 gc.freeze()

@@ -189,7 +189,8 @@ def _find_topics(texts: list[str], seed: int) -> TopicModel:
     # scikit-learn, SciPy and NumPy are about 140 MB in every process that imports them,
     # for as long as it runs: the web pages never do (they import this module for
     # EXAMPLES and refresh_counts), and the worker computes in a child process that
-    # gives the memory back when it exits (docs/performance.md, "The whole stack's memory").
+    # gives the memory back when it exits (docs/performance-history.md, "The whole stack's
+    # memory").
     if settings.TOPICS_IN_CHILD_PROCESS:
         return find_topics_in_child(texts, max_topics=settings.TOPICS_MAX, seed=seed)
     from heedful.lib.topics import find_topics

@@ -4,7 +4,7 @@ one, and how to compute topics in a child process, all without NumPy or scikit-l
 Those libraries are about 140 MB in a process that imports them, and a process keeps
 them until it ends. The task worker runs for weeks and computes topics once a day, so it
 computes them in a child process (``find_topics_in_child``) that gives the memory back
-when it exits (docs/performance.md, "The whole stack's memory"); this module lets it use
+when it exits (docs/performance-history.md, "The whole stack's memory"); this module lets it use
 the result without importing them itself.
 """
 

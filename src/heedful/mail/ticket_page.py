@@ -3,7 +3,7 @@ to print: the "Emails" panel, each customer email's folded quoted text and how e
 reply went out by email.
 
 Inclusion tags per message cost 5-6 ms of rendering on a 50-message page
-(docs/performance.md, "Inbox and ticket pages"); here the page gets plain values, and the
+(docs/performance-history.md, "Inbox and ticket pages"); here the page gets plain values, and the
 panel's emails and the folded quotes come from one query.
 """
 

@@ -1,6 +1,6 @@
 """Heedful's task worker: django-tasks-db's worker with cheaper bookkeeping per job.
 
-What it changes (measured in docs/performance.md, "Task queue"):
+What it changes (measured in docs/performance-history.md, "The queue, memory and throughput"):
 
 - **Several jobs per claim**: one statement claims up to ``claim_batch`` ready jobs in
   queue order instead of one (``bookkeeping.py``). Claimed jobs that have not started

@@ -91,9 +91,10 @@ def _frame_query(user: User, now: datetime, *more: Expression) -> QuerySet[Any]:
 # The frame's statement for full agents is compiled once per process, for a stand-in user
 # at a stand-in time, and then sent with each request's user id and time in their place:
 # building it through the ORM (five views, seven subqueries) cost about 2.5 ms of CPU on
-# every workspace page, ten times what the statement itself costs (docs/performance.md,
-# "Inbox page: the frame compiled once"). A full agent's views do not depend on anything
-# else of the user; a light agent's do (their teams), so theirs is built each time.
+# every workspace page, ten times what the statement itself costs
+# (docs/performance-history.md, "Inbox page: the frame compiled once"). A full agent's
+# views do not depend on anything else of the user; a light agent's do (their teams), so
+# theirs is built each time.
 _STAND_IN_PK = -7_406_319_001
 _STAND_IN_NOW = datetime(1999, 12, 31, 23, 59, 58, 123457, tzinfo=UTC)
 _frame_statements: dict[tuple[str, int], tuple[str, tuple[Any, ...]]] = {}

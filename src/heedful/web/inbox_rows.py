@@ -3,7 +3,7 @@
 The template engine resolves ``row.subject`` on a dict in one step, while
 ``t.assignee.display_name|initials`` on a model walks three lookups (each trying a dict
 access first) and a filter; with ``{% url %}`` and an ``{% include %}`` per row that was
-most of a 50-row page's rendering time (docs/performance.md, "Inbox and ticket pages").
+most of a 50-row page's rendering time (docs/performance-history.md, "Inbox and ticket pages").
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def inbox_rows(tickets: Sequence[dict[str, Any]], now: datetime) -> list[InboxRo
 
 # The rows' HTML, printed here rather than by the template engine: 50 rows of a dozen cells
 # were about 1,500 variable lookups, escapes and tag nodes, most of what was left of the
-# page's rendering (docs/performance.md, "Inbox page cost"). ``escape`` is Django's.
+# page's rendering (docs/performance-history.md, "Inbox page cost"). ``escape`` is Django's.
 _ROW = """
     <tr class="ticket-row" data-ticket-ref="{ref}">
       {check}

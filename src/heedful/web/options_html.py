@@ -3,7 +3,7 @@
 The inbox's filter bar and bulk bar print the statuses, priorities, sorts, teams and
 agents nine times over, about 150 options; as ``{% for %}`` loops with an ``{% if %}`` and
 two lookups each they were about a third of what was left of the page's rendering
-(docs/performance.md, "Inbox page: the frame compiled once").
+(docs/performance-history.md, "Inbox page: the frame compiled once").
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 The template's ``{% for entry in timeline %}`` resolved about 30 variables, ifs and withs per
 entry: a 50-message page spent more time walking them than anything else it renders
-(docs/performance.md, "Ticket page: the timeline printed in Python"). The output is what that
-loop printed, byte for byte, whitespace included; every value is escaped as the template
+(docs/performance-history.md, "Ticket page: the timeline printed in Python"). The output is what
+that loop printed, byte for byte, whitespace included; every value is escaped as the template
 escaped it. The values are plain strings, escaped with ``html.escape`` as Django's ``escape``
 does (without its lazy-string wrapper, ten calls per entry); the folded quotes are escaped
 already (``conditional_escape`` leaves them as they are).
