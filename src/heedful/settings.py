@@ -111,17 +111,22 @@ def _database() -> dict[str, Any]:
         # BEGIN so two writers queue on busy_timeout instead of failing with "locked".
         # Connections are kept (CONN_MAX_AGE 60, one per server thread, as on
         # PostgreSQL): opening one, running the pragmas below and closing it again cost
-        # about 5 ms CPU per API create, half of it (docs/performance.md, "API create").
+        # about 5 ms CPU per API create, half of it (docs/performance-history.md, "Measured as the
+        # target is written; persistent connections").
         # Django still closes a connection after an error or left in a transaction.
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
-            # Reads go through the 256 MB memory map (file pages the kernel shares between
-            # connections); the private page cache of each connection (one per server
-            # thread) stays small: 16 MB (docs/performance.md).
+            # Each server thread keeps its connection, and each connection its own page
+            # cache and memory map, for as long as the process runs: after heavy use at
+            # 1M tickets, 16 MB caches and a 256 MB map left the web server about 100 MB
+            # larger and the stack at 340-377 MB RSS (target 300). No map and 4 MB
+            # caches: 257-274 MB after the same use, the same server CPU per request at
+            # 100k and 1M; 2 MB caches cost a third more CPU (docs/performance.md,
+            # "Memory after heavy use"; `heedful bench run --only memory`).
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                "PRAGMA mmap_size=268435456; PRAGMA cache_size=-16384; "
+                "PRAGMA mmap_size=0; PRAGMA cache_size=-4096; "
                 "PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=ON;"
             ),
         }
@@ -282,7 +287,7 @@ TOPICS_MIN_DOCUMENTS = env_int("HEEDFUL_TOPICS_MIN_DOCUMENTS", 20, minimum=2)
 TOPICS_EVERY_HOURS = env_int("HEEDFUL_TOPICS_EVERY_HOURS", 24, minimum=1)
 TOPICS_NEW_DOCUMENTS = env_int("HEEDFUL_TOPICS_NEW_DOCUMENTS", 1000, minimum=1)
 # Computed in a child process, so that the long-running worker never keeps scikit-learn's
-# ~140 MB after the day's computation (docs/performance.md, "The whole stack's memory").
+# ~140 MB after the day's computation (docs/performance-history.md, "The whole stack's memory").
 TOPICS_IN_CHILD_PROCESS = env_bool("HEEDFUL_TOPICS_IN_CHILD_PROCESS", True)
 
 # Reminders (heedful.reminders, docs/follow-ups.md): the "did this solve it?" email after a

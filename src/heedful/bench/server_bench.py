@@ -1,5 +1,6 @@
-"""The running stack: memory of ``heedful serve`` and the worker after warm-up, and the
-throughput of the inbox page served by Granian under load from a separate process."""
+"""The running stack: memory of ``heedful serve`` and the worker after warm-up and after
+heavy use (heedful.bench.drive), and the throughput of the inbox page served by Granian
+under load from a separate process."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 from heedful.bench.context import Context
+from heedful.bench.drive import drive, drive_client
 from heedful.bench.fixtures import Fixtures, session_cookie
 from heedful.bench.inbox_bench import inbox_url
 from heedful.bench.procs import (
@@ -33,6 +35,10 @@ from heedful.bench.timing import BenchResult
 TARGET_RSS_MB = 300.0
 QUIET_WINDOW_S = 5.0
 QUIET_CPU_S = 0.1
+# Enough for every server thread's connection to fill its page cache at 1M tickets
+# (docs/performance.md, "Memory after heavy use"); the smoke run only checks that it works.
+DRIVE_REQUESTS = 3000
+SMOKE_DRIVE_REQUESTS = 100
 WRK_SCRIPT = """
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -59,25 +65,41 @@ def _value(ctx: Context, name: str, **extra: object) -> None:
 
 
 def bench_memory(ctx: Context, fixtures: Fixtures) -> None:
+    """The stack idle after warm-up (``memory.*``), then idle again after heavy use
+    (``memory.after-use.*``): thousands of pages, searches and API calls
+    (heedful.bench.drive) fill every kept database connection's cache and the heap."""
     port = free_port()
-    server = start("serve", "--port", str(port), "--with-worker")
+    server = start("serve", "--port", str(port), "--with-worker",
+                   extra_env={"HEEDFUL_API_RATE_LIMIT": "100000000"})  # fmt: skip
     try:
         wait_for_port(port, server)
-        _warm_up(f"http://127.0.0.1:{port}", session_cookie(fixtures.agent), fixtures)
+        cookie = session_cookie(fixtures.agent)
+        _warm_up(f"http://127.0.0.1:{port}", cookie, fixtures)
         for _ in range(20):
             noop.enqueue()
-        waited = _wait_until_quiet(server.pid)
-        pids = process_tree(server.pid)
-        worker_roots = [p for p in pids if command_line(p).rstrip().endswith(" worker")]
-        worker = [p for root in worker_roots for p in process_tree(root)]
-        serve_pids = [p for p in pids if p not in worker]
-        measured = {name: _memory(group) for name, group in
-                    (("serve", serve_pids), ("worker", worker), ("stack", pids))}  # fmt: skip
+        idle = _measure(server.pid)
+        requests = SMOKE_DRIVE_REQUESTS if ctx.smoke else DRIVE_REQUESTS
+        driven = drive(drive_client(port, cookie, fixtures), requests)
+        after_use = _measure(server.pid)
     finally:
         stop(server)
-    for name, values in measured.items():
-        limit = {"target_rss_mb": TARGET_RSS_MB} if name == "stack" else {}
-        _value(ctx, f"memory.{name}", **values, waited_s=waited, **limit)
+    if driven["drive_errors"]:
+        ctx.fail(f"memory: {driven['drive_errors']} of {driven['drive_requests']} requests failed")
+    for prefix, measured, extra in (("memory", idle, {}), ("memory.after-use", after_use, driven)):
+        for name, values in measured.items():
+            limit = {"target_rss_mb": TARGET_RSS_MB} if name == "stack" else {}
+            _value(ctx, f"{prefix}.{name}", **values, **extra, **limit)
+
+
+def _measure(root: int) -> dict[str, dict[str, float]]:
+    """RSS and USS of the server's processes, the worker's and the whole stack, once the
+    stack is quiet."""
+    waited = _wait_until_quiet(root)
+    pids = process_tree(root)
+    worker_roots = [p for p in pids if command_line(p).rstrip().endswith(" worker")]
+    worker = [p for r in worker_roots for p in process_tree(r)]
+    groups = (("serve", [p for p in pids if p not in worker]), ("worker", worker), ("stack", pids))
+    return {name: {**_memory(group), "waited_s": waited} for name, group in groups}
 
 
 def _memory(pids: list[int]) -> dict[str, float]:

@@ -3,7 +3,7 @@
 CPython frees its larger objects (and SQLite its page cache) to the C allocator, and
 glibc's ``malloc`` keeps freed pages inside its heap for the next allocation instead of
 returning them: a job that read 20,000 texts leaves about 20 MB of free heap in the worker
-for as long as it runs (docs/performance.md, "The whole stack's memory").
+for as long as it runs (docs/performance-history.md, "The whole stack's memory").
 ``malloc_trim`` hands those pages back.
 """
 
