@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from heedful.accounts.models import User
-from heedful.customers.models import Contact
+from heedful.customers.models import Contact, ContactQuerySet
 from heedful.lib.errors import ActionForbidden
 from heedful.tickets.access import get_ticket_for_user, is_customer, visible_tickets
 from heedful.tickets.models import Attachment, EventKind, Message, Ticket, TicketEvent, parse_ref
@@ -32,18 +32,16 @@ def contact_of(user: User) -> Contact | None:
     return Contact.objects.filter(user=user).select_related("organization").first()
 
 
-def contact_by_email(contacts: QuerySet[Contact], email: str) -> Contact | None:
-    """The contact of ``contacts`` with this address: an exact match on the address as
-    sent or lower-cased (the unique index; addresses are stored lower-cased) first. Only
-    then a case-insensitive match, for contacts entered by hand in mixed case: no index
-    serves that one, so it reads the whole table (every API create by email did, ordered
-    by name; docs/performance-history.md, "API create: the token and the requester")."""
-    candidates = list(dict.fromkeys((email, email.lower())))
-    found = {c.email: c for c in contacts.filter(email__in=candidates).order_by()}
-    for candidate in candidates:
-        if candidate in found:
-            return found[candidate]
-    return contacts.filter(email__iexact=email).first()
+def contact_by_email(contacts: ContactQuerySet, email: str) -> Contact | None:
+    """The contact of ``contacts`` with this address in any case, in one indexed query
+    (``with_email``). Two contacts may differ only in case (entered by hand): the one
+    written as sent wins, then the lower-cased one (addresses are stored lower-cased),
+    then the oldest. Chosen here rather than in an ORDER BY CASE: the twins are a row or
+    two, and compiling the CASE doubled the CPU of a lookup (0.6 ms, not 0.3)."""
+    twins = contacts.with_email(email).order_by()
+    return min(
+        twins, key=lambda c: (c.email != email, c.email != email.lower(), c.id), default=None
+    )
 
 
 def api_visible_tickets(user: User) -> QuerySet[Ticket]:

@@ -48,7 +48,7 @@ def _email(value: str | None, *, exclude: int | None = None) -> str | None:
         validate_email(email)
     except ValidationError:
         raise ActionError(f"{email[:100]} is not a valid email address.", field="email") from None
-    taken = Contact.objects.filter(email__iexact=email).exclude(pk=exclude or 0).exists()
+    taken = Contact.objects.with_email(email).exclude(pk=exclude or 0).exists()
     if taken:
         raise ActionError(f"Another contact has the email {email}.", field="email")
     return email

@@ -174,4 +174,4 @@ def contact_for(address: Address) -> Contact:
                 name=name[:200], email=address.email, organization_id=organization_id
             )
     except IntegrityError:  # created by a concurrent delivery a moment ago
-        return Contact.objects.get(email__iexact=address.email)
+        return Contact.objects.with_email(address.email).get()

@@ -55,7 +55,7 @@ def _portal_user(contact: Contact) -> User | None:
 def do_request_magic_link(email: str, *, ip: str | None) -> MagicLink | None:
     """Start a sign-in for the contact with this address. None when nobody may sign in
     with it; the caller must answer the same either way, so addresses are not revealed."""
-    found = Contact.objects.filter(email__iexact=email.strip()).order_by("id").first()
+    found = Contact.objects.with_email(email.strip()).order_by("id").first()
     if found is None:
         return None
     # Locked so two requests at once cannot both create the contact's account.

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from heedful.accounts.models import Role, User
-from heedful.customers.models import Contact, Organization
+from heedful.customers.models import Contact, ContactQuerySet, Organization
 from heedful.tickets.models import Ticket, parse_ref
 
 
@@ -41,7 +41,7 @@ def get_ticket_for_user(user: User, ref: str) -> Ticket:
         raise Http404("No such ticket") from None
 
 
-def visible_contacts(user: User) -> QuerySet[Contact]:
+def visible_contacts(user: User) -> ContactQuerySet:
     if not user.is_authenticated or not user.is_staff_member:
         return Contact.objects.none()
     if user.is_full_agent:

@@ -97,7 +97,7 @@ def list_contacts(request: HttpRequest, query: Query[ContactListQuery]) -> Conta
     """Oldest first. Customers see none."""
     contacts = visible_contacts(caller_of(request).user).select_related("organization")
     if query.email:
-        contacts = contacts.filter(email__iexact=query.email)
+        contacts = contacts.with_email(query.email)
     if query.organization:
         contacts = contacts.filter(organization__public_id=query.organization)
     rows, next_cursor = page_by_id(contacts, query.cursor, query.limit)
