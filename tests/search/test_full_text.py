@@ -185,6 +185,12 @@ def test_it_answers_any_text(q: str, alice: User, acme_ticket: Ticket) -> None:
     assert all(isinstance(t, Ticket) for t in found["tickets"])
 
 
+def test_it_finds_nothing_for_a_lone_surrogate(alice: User, dave: Contact) -> None:
+    # Once failed with UnicodeEncodeError in the database driver (found by the test above).
+    found = search_everything(alice, "\ud800")
+    assert found == {"tickets": [], "found_messages": [], "contacts": [], "organizations": []}
+
+
 def test_it_keeps_the_index_complete_after_a_bulk_load(db: None) -> None:
     generate(120, seed=5, chunk=50, drop_indexes=True, show_progress=False)
     assert_index_consistent()
