@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 
 from heedful.accounts.actions import do_create_team, do_create_user
@@ -20,7 +21,7 @@ from heedful.accounts.models import Role, Team, TeamKind, User
 from heedful.api.generation import GenerationCache
 from heedful.customers.models import Contact, Organization
 from heedful.taskqueue.worker import Worker
-from heedful.tickets.actions import do_create_ticket
+from heedful.tickets.actions import FIRST_TICKET_NUMBER, TICKET_NUMBER_SEQUENCE, do_create_ticket
 from heedful.tickets.models import Ticket
 
 PASSWORD = "correct-horse-battery"
@@ -30,6 +31,21 @@ PASSWORD = "correct-horse-battery"
 def _locmem_email(settings: Any) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
+
+
+@pytest.fixture(autouse=True)
+def _first_ticket_number(request: pytest.FixtureRequest, django_db_blocker: Any) -> None:
+    """On PostgreSQL ticket numbers come from a sequence, which a test's rollback does not
+    rewind: each test that uses the database starts at the first number, as on SQLite."""
+    if connection.vendor != "postgresql":
+        return
+    if not {"db", "transactional_db"} & set(request.fixturenames):
+        return
+    request.getfixturevalue("django_db_setup")
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(%s, %s, false)", [TICKET_NUMBER_SEQUENCE, FIRST_TICKET_NUMBER]
+        )
 
 
 @pytest.fixture(autouse=True)

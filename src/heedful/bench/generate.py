@@ -30,7 +30,7 @@ from heedful.bench.simulate import (
 from heedful.bench.world import build_world
 from heedful.bench.writer import BulkWriter, make_writer
 from heedful.customers.models import Contact, Organization
-from heedful.tickets.actions import FIRST_TICKET_NUMBER
+from heedful.tickets.actions import FIRST_TICKET_NUMBER, ticket_numbers_used_up_to
 from heedful.tickets.models import Message, Sequence, Ticket, TicketEvent, TicketTag
 
 TABLES = tuple(
@@ -81,7 +81,7 @@ def _finish(simulator: TicketSimulator, last_number: int) -> None:
         simulator.writer.update_many(
             f"UPDATE {Contact._meta.db_table} SET last_contact_at = %s WHERE id = %s", updates
         )
-        Sequence.objects.update_or_create(name="ticket", defaults={"value": last_number})
+        ticket_numbers_used_up_to(last_number)
 
 
 def generate(

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from heedful.accounts.models import Notification, NotificationKind, Team, User
@@ -49,6 +49,8 @@ from heedful.tickets.models import (
 from heedful.webhooks.emit import emit_ticket_event
 
 FIRST_TICKET_NUMBER = 1001
+# PostgreSQL only (migration tickets/0009); SQLite counts in the Sequence table.
+TICKET_NUMBER_SEQUENCE = "tickets_ticket_number"
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 
@@ -65,9 +67,18 @@ def record_event(ticket: Ticket, kind: EventKind, actor: Actor, **details: Any) 
 
 
 def _next_ticket_number() -> int:
-    # An UPDATE takes the row's write lock until commit, so two concurrent creates
-    # can never read the same value (on SQLite the whole database is locked); RETURNING
-    # (PostgreSQL, SQLite >= 3.35, as the task queue's claim) reads it in the same statement.
+    if connection.vendor == "postgresql":
+        # A sequence, not the counter row below: that row's write lock is held until
+        # commit, so every create waited for the one before it to finish and flush its
+        # commit (about 4 ms): 254 creates/s with one server process or two
+        # (docs/performance-history.md, "Ticket numbers from a sequence"). nextval takes no
+        # lock; a create that rolls back leaves a gap in the numbers.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s)", [TICKET_NUMBER_SEQUENCE])
+            return int(cursor.fetchone()[0])
+    # SQLite has one writer at a time anyway. An UPDATE takes the row's write lock until
+    # commit, so two concurrent creates can never read the same value; RETURNING (SQLite
+    # >= 3.35) reads it in the same statement.
     table = connection.ops.quote_name(NumberSequence._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -76,15 +87,21 @@ def _next_ticket_number() -> int:
         row = cursor.fetchone()
     if row is not None:
         return int(row[0])
-    try:
-        # A savepoint: the first ticket of a new database may be opened by two
-        # transactions at once (PostgreSQL); the second one's insert waits, fails, and it
-        # takes the next number from the row the first one committed.
-        with transaction.atomic():
-            NumberSequence.objects.create(name="ticket", value=FIRST_TICKET_NUMBER)
-    except IntegrityError:
-        return _next_ticket_number()
+    NumberSequence.objects.create(name="ticket", value=FIRST_TICKET_NUMBER)
     return FIRST_TICKET_NUMBER
+
+
+def ticket_numbers_used_up_to(last: int) -> None:
+    """After a bulk load that numbered its own tickets: the next create takes ``last + 1``
+    (or later, never an earlier number)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            position = f"(SELECT last_value FROM {TICKET_NUMBER_SEQUENCE})"
+            cursor.execute(
+                f"SELECT setval(%s, GREATEST(%s, {position}))", [TICKET_NUMBER_SEQUENCE, last]
+            )
+        return
+    NumberSequence.objects.update_or_create(name="ticket", defaults={"value": last})
 
 
 def _notify(
