@@ -1,6 +1,7 @@
 """The search page's ticket and message rows, printed in Python as the inbox's are
 (web/inbox_rows.py): up to 100 rows through the template engine were about a fifth of a
-rare word's page at 100k tickets (docs/performance-history.md, "Search page at 100k")."""
+rare word's page at 100k tickets (docs/performance-history.md, "Search page at 100k: the
+rows printed in Python")."""
 
 from __future__ import annotations
 
