@@ -20,6 +20,7 @@ from django.db.models import Max, Min
 
 from heedful.accounts.actions import do_create_api_token
 from heedful.bench.fixtures import Fixtures
+from heedful.bench.inbox_bench import inbox_url
 from heedful.customers.models import Contact
 from heedful.tickets.inbox import SORTS, VIEWS
 from heedful.tickets.models import Ticket, format_ref
@@ -103,13 +104,13 @@ def _action(client: Client, rng: random.Random, connection: http.client.HTTPConn
         _send(client, connection, "GET", path)
 
 
-def _inbox_path(client: Client, rng: random.Random) -> str:
+def _inbox_path(client: Client, rng: random.Random) -> str | None:
     params = {"sort": rng.choice(list(SORTS))}
     filters = [*client.fixtures.filters.items(), *client.fixtures.rare_filters.items()]
     if rng.random() < 0.5:
         name, value = rng.choice(filters)
         params[name] = value
-    return f"/inbox/{rng.choice(list(VIEWS))}/?{urlencode(params)}"
+    return inbox_url(rng.choice(list(VIEWS)), **params)
 
 
 def _send(

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from heedful.lib.sqlite_schema import schema_names
+
 # PostgreSQL refuses a tsvector over 1 MB; only the start of a huge body is indexed, so
 # storing one never fails.
 PG_MAX_INDEXED_CHARS = 200_000
@@ -104,11 +106,8 @@ INDEXES = (TICKET_SUBJECTS, MESSAGE_BODIES)
 def missing_sqlite_triggers(connection: BaseDatabaseWrapper) -> list[TextIndex]:
     """Indexes that lost a trigger. SQLite drops a table's triggers when a migration
     rebuilds the table (how Django alters a column there); the index is then stale."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        triggers = {row[0] for row in cursor.fetchall()}
-        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        tables = {row[0] for row in cursor.fetchall()}
+    triggers = schema_names(connection, "trigger")
+    tables = schema_names(connection, "table")
     return [
         index
         for index in INDEXES

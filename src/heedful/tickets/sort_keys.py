@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from heedful.lib.sqlite_schema import schema_names
+
 # Table names as literals: the migration that creates these must not change with the models.
 TICKETS = "tickets_ticket"
 LINKS = "tickets_tickettag"
@@ -95,9 +97,7 @@ def repair_sqlite(connection: BaseDatabaseWrapper) -> bool:
         cursor.execute(f"SELECT name FROM pragma_table_info('{LINKS}')")
         if "phase" not in {row[0] for row in cursor.fetchall()}:
             return False  # migrated back before the copies existed
-        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        present = {row[0] for row in cursor.fetchall()}
-        if all(name in present for name in SQLITE_TRIGGERS):
+        if set(SQLITE_TRIGGERS) <= schema_names(connection, "trigger"):
             return False
         for statement in create_statements("sqlite"):
             cursor.execute(statement)
